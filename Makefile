@@ -1,0 +1,103 @@
+# wasm-cnn — build and test.
+#
+#   make            the WebAssembly module (web/wasm-cnn.wasm) and its inlined form for js/
+#   make demo       run the demo (for now: load the engine, print a model summary)
+#   make test       every test: C (native, ASan+UBSan), C on real wasm SIMD, jest, fuzz;
+#                   ends with one line "N passed, N failed"
+#   make test-c     the C tests only, natively under sanitizers
+#   make fuzz       the model-loader fuzzer for $(FUZZ_SECONDS) s from a seed corpus
+#   make clean      remove build outputs
+#
+# Debian's emscripten needs NODE_PATH=/usr/share/nodejs for its optimizer (else "Cannot find
+# module 'acorn'"); we set it for emcc only. See DEVELOPERS.md.
+
+SRC       := src/errors.c src/kernels.c src/kernels-scalar.c src/kernels-wasmsimd.c \
+             src/conv2d.c src/pool2d.c src/dense.c src/activation.c src/model.c src/model-format.c
+HDR       := $(wildcard src/*.h)
+C_TESTS   := tests/c/test-main.c tests/c/test-kernels.c tests/c/test-layers.c \
+             tests/c/test-shapes.c tests/c/test-format.c
+
+EMCC      := NODE_PATH=/usr/share/nodejs emcc
+CC_NATIVE ?= cc
+NATIVE_FLAGS := -std=c11 -O1 -g -Wall -Wextra -Wshadow -Wno-missing-field-initializers \
+                -ffp-contract=off -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=undefined
+WASM_FLAGS := -std=c11 -O3 -msimd128 -Wall -Wextra -Wno-missing-field-initializers -DNDEBUG
+# The C functions JavaScript calls (js/engine.js): numbers and pointers only.
+EXPORTS   := cnn_error_message cnn_status_name cnn_model_create cnn_model_load cnn_model_free \
+             cnn_model_layer_count cnn_model_layer_info cnn_model_param_count cnn_model_reserve \
+             cnn_model_capacity cnn_model_input cnn_model_output cnn_model_forward \
+             cnn_model_kernel cnn_model_bias cnn_model_set_metadata cnn_model_metadata \
+             cnn_model_save_size cnn_model_save cnn_use_simd cnn_kernels_name malloc free
+comma     := ,
+EXPORTED  := $(subst $() $(),$(comma),$(foreach f,$(EXPORTS),_$(f)))
+# A standalone module: no Emscripten JS glue; its only import is
+# env.emscripten_notify_memory_growth. 64 KiB of stack and 1 MiB to start; memory grows on
+# demand (js/engine.js re-creates its views when it does).
+WASM_LINK := --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sTOTAL_STACK=65536 \
+             -sINITIAL_MEMORY=1048576 -sMALLOC=emmalloc -sEXPORTED_FUNCTIONS=$(EXPORTED)
+
+FUZZ_SECONDS ?= 60
+
+.PHONY: all demo test test-c test-c-wasm test-js fuzz setup clean
+
+all: web/wasm-cnn.wasm web/wasm-cnn-inline.js
+
+web/wasm-cnn.wasm: $(SRC) $(HDR) Makefile
+	@command -v emcc >/dev/null || { echo "emcc not found: apt-get install -y emscripten"; exit 1; }
+	$(EMCC) $(WASM_FLAGS) $(WASM_LINK) $(SRC) -o $@
+
+# The module's bytes inlined (base64) in an ES module, so js/ needs no loader configuration.
+web/wasm-cnn-inline.js: web/wasm-cnn.wasm web/embed-wasm.js
+	node web/embed-wasm.js $< $@
+
+demo: all
+	node examples/summary.js
+
+# ─── Tests ─────────────────────────────────────────────────────────────────────────────────
+test: setup all
+	bash tests/run-all.sh
+
+setup:
+	@bash tests/setup.sh
+
+build/test-c-native: $(SRC) $(HDR) $(C_TESTS) tests/c/check.h
+	@mkdir -p build
+	$(CC_NATIVE) $(NATIVE_FLAGS) $(SRC) $(C_TESTS) -lm -o $@
+
+# The same C tests compiled to wasm with real SIMD, run by node (default Emscripten glue).
+build/test-c-wasm.js: $(SRC) $(HDR) $(C_TESTS) tests/c/check.h
+	@mkdir -p build
+	@echo '{ "type": "commonjs" }' > build/package.json  # emcc's glue is CommonJS
+	$(EMCC) -std=c11 -O2 -msimd128 -Wall -Wno-missing-field-initializers -sALLOW_MEMORY_GROWTH \
+	    -sENVIRONMENT=node -sSINGLE_FILE $(SRC) $(C_TESTS) -o $@  # single file: old glue would fetch()
+
+test-c: build/test-c-native
+	./build/test-c-native
+
+test-c-wasm: build/test-c-wasm.js
+	node build/test-c-wasm.js
+
+test-js: all
+	node --experimental-vm-modules node_modules/jest/bin/jest.js
+
+# ─── Fuzzing ───────────────────────────────────────────────────────────────────────────────
+# libFuzzer needs clang's runtime: apt-get install -y clang libclang-rt-14-dev (Debian 12).
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DCNN_FUZZING
+
+build/fuzz-model-load: fuzz/fuzz-model-load.c $(SRC) $(HDR)
+	@mkdir -p build
+	clang $(FUZZ_FLAGS) fuzz/fuzz-model-load.c $(SRC) -lm -o $@
+
+build/make-seeds: fuzz/make-seeds.c $(SRC) $(HDR)
+	@mkdir -p build
+	$(CC_NATIVE) -std=c11 -O1 -g $(SRC) fuzz/make-seeds.c -lm -o $@
+
+fuzz: build/fuzz-model-load build/make-seeds
+	@rm -rf build/fuzz-corpus && mkdir -p build/fuzz-corpus
+	./build/make-seeds build/fuzz-corpus
+	./build/fuzz-model-load -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -artifact_prefix=build/fuzz- \
+	    -print_final_stats=1 build/fuzz-corpus
+
+clean:
+	rm -rf build web/wasm-cnn.wasm web/wasm-cnn-inline.js

@@ -1,0 +1,46 @@
+/* fuzz-model-load.c — libFuzzer target for the model loader (make fuzz).
+ *
+ * Built with -DCNN_FUZZING, which skips only the CRC comparison (a fuzzer cannot forge a
+ * checksum, so it would never reach the parser behind it). Every input must either fail with
+ * a status and a non-empty message, or load a model that then survives everything a user
+ * can do with it: describe it, run a forward pass, save it and load the saved bytes again. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/cnn.h"
+
+/* Forward passes of huge (but valid) models would only make the fuzzer slow. */
+#define MAX_ACTIVATION_BYTES (64u << 20)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    cnn_model *m = NULL;
+    cnn_status s = cnn_model_load(&m, data, size);
+    if (s != CNN_OK) {
+        if (m != NULL || cnn_error_message()[0] == '\0') __builtin_trap();
+        return 0;
+    }
+    const int32_t n = cnn_model_layer_count(m);
+    uint64_t act = 0;
+    for (int32_t i = 0; i < n; i++) {
+        cnn_layer_info info;
+        if (cnn_model_layer_info(m, i, &info) != CNN_OK) __builtin_trap();
+        act += (uint64_t)info.out_h * info.out_w * info.out_c * 4;
+    }
+    if (act < MAX_ACTIVATION_BYTES && cnn_model_reserve(m, 1) == CNN_OK) {
+        int32_t h, w, c;
+        cnn_model_input_shape(m, &h, &w, &c);
+        memset(cnn_model_input(m), 0, (size_t)h * w * c * sizeof(float));
+        if (cnn_model_forward(m, 1) != CNN_OK) __builtin_trap();
+    }
+    const size_t out_size = cnn_model_save_size(m);
+    uint8_t *out = (uint8_t *)malloc(out_size);
+    size_t written = 0;
+    if (out && cnn_model_save(m, out, out_size, &written) == CNN_OK) {
+        cnn_model *again = NULL;
+        if (cnn_model_load(&again, out, written) != CNN_OK) __builtin_trap(); /* save ∘ load */
+        cnn_model_free(again);
+    }
+    free(out);
+    cnn_model_free(m);
+    return 0;
+}

@@ -1,0 +1,65 @@
+/* make-seeds.c — writes a small corpus of valid model files for the fuzzer to start from:
+ * one per layer type and padding mode, with and without metadata.
+ * Usage: make-seeds DIR */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/cnn.h"
+
+static int write_model(const char *dir, const char *name, int h, int w, int c,
+                       const cnn_layer_spec *layers, int n, int with_meta) {
+    cnn_model *m = NULL;
+    if (cnn_model_create(&m, h, w, c, layers, n, 1) != CNN_OK) {
+        fprintf(stderr, "make-seeds: %s: %s\n", name, cnn_error_message());
+        return 1;
+    }
+    if (with_meta) {
+        /* 1 entry: "name" = "seed" */
+        const uint8_t meta[] = { 1, 0, 0, 0, 4, 0, 0, 0, 'n', 'a', 'm', 'e', 4, 0, 0, 0, 's', 'e', 'e', 'd' };
+        cnn_model_set_metadata(m, meta, sizeof meta);
+    }
+    size_t size = cnn_model_save_size(m), written;
+    uint8_t *buf = malloc(size);
+    cnn_model_save(m, buf, size, &written);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.wcnn", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(buf, 1, written, f) != written) {
+        fprintf(stderr, "make-seeds: cannot write %s\n", path);
+        return 1;
+    }
+    fclose(f);
+    free(buf);
+    cnn_model_free(m);
+    return 0;
+}
+
+#define CONV(d, k, s, p, a) { .type = CNN_LAYER_CONV2D, .units = d, .kernel_h = k, .kernel_w = k, \
+                              .stride_h = s, .stride_w = s, .padding = p, .activation = a }
+#define POOL(t, k, p) { .type = t, .kernel_h = k, .kernel_w = k, .stride_h = k, .stride_w = k, .padding = p }
+
+int main(int argc, char **argv) {
+    if (argc != 2) { fprintf(stderr, "usage: make-seeds DIR\n"); return 2; }
+    const char *dir = argv[1];
+    int bad = 0;
+    const cnn_layer_spec lenet[] = {
+        CONV(2, 3, 1, CNN_PAD_SAME, CNN_ACT_RELU), POOL(CNN_LAYER_MAXPOOL2D, 2, CNN_PAD_VALID),
+        CONV(3, 3, 1, CNN_PAD_VALID, CNN_ACT_TANH), POOL(CNN_LAYER_AVGPOOL2D, 2, CNN_PAD_SAME),
+        { .type = CNN_LAYER_FLATTEN }, { .type = CNN_LAYER_DENSE, .units = 5, .activation = CNN_ACT_SIGMOID },
+        { .type = CNN_LAYER_DENSE, .units = 3, .activation = CNN_ACT_SOFTMAX },
+    };
+    bad |= write_model(dir, "small-lenet", 10, 10, 1, lenet, 7, 1);
+    const cnn_layer_spec global[] = {
+        { .type = CNN_LAYER_CONV2D, .units = 4, .kernel_h = 2, .kernel_w = 3, .stride_h = 2, .stride_w = 1,
+          .padding = CNN_PAD_EXPLICIT, .pad_h = 1, .pad_w = 2 },
+        { .type = CNN_LAYER_GLOBALAVGPOOL2D }, { .type = CNN_LAYER_ACTIVATION, .activation = CNN_ACT_RELU },
+    };
+    bad |= write_model(dir, "explicit-global", 5, 7, 3, global, 3, 0);
+    const cnn_layer_spec gmax[] = { { .type = CNN_LAYER_GLOBALMAXPOOL2D, .activation = CNN_ACT_SOFTMAX },
+                                    { .type = CNN_LAYER_DENSE, .units = 2 } };
+    bad |= write_model(dir, "globalmax-dense", 3, 3, 2, gmax, 2, 1);
+    const cnn_layer_spec flat[] = { { .type = CNN_LAYER_FLATTEN, .activation = CNN_ACT_TANH } };
+    bad |= write_model(dir, "flatten", 1, 2, 3, flat, 1, 0);
+    return bad;
+}

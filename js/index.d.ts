@@ -1,0 +1,184 @@
+// index.d.ts — hand-written types for wasm-cnn; mirrors js/index.js and js/model.js one to one.
+
+/** A number, or [height, width]. */
+export type Size2 = number | [number, number];
+export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
+/** 'valid', 'same' (TensorFlow's rule: odd pixel bottom/right), or zero pixels on every side. */
+export type Padding = 'valid' | 'same' | number | [number, number];
+
+interface LayerBase {
+  /** Shown in summaries and activations; defaults to conv2d_1, conv2d_2, maxpool2d_1 … */
+  name?: string;
+}
+export interface Conv2DLayer extends LayerBase {
+  type: 'conv2d';
+  /** d: the number of filters (output channels). */
+  filters: number;
+  kernel: Size2;
+  /** Default 1. */
+  stride?: Size2;
+  /** Default 'valid'. */
+  padding?: Padding;
+  activation?: Activation;
+}
+export interface Pool2DLayer extends LayerBase {
+  type: 'maxpool2d' | 'avgpool2d';
+  size: Size2;
+  /** Default: the window size. */
+  stride?: Size2;
+  /** Default 'valid'. Average pooling divides by the cells inside the input. */
+  padding?: 'valid' | 'same';
+  activation?: Activation;
+}
+export interface GlobalPoolLayer extends LayerBase {
+  type: 'globalavgpool2d' | 'globalmaxpool2d';
+  activation?: Activation;
+}
+export interface DenseLayer extends LayerBase {
+  type: 'dense';
+  units: number;
+  activation?: Activation;
+}
+export interface FlattenLayer extends LayerBase {
+  type: 'flatten';
+  activation?: Activation;
+}
+export interface ActivationLayer extends LayerBase {
+  type: 'activation';
+  activation: Activation;
+}
+/** { type: 'relu' } is shorthand for { type: 'activation', activation: 'relu' }. */
+export interface ShorthandActivationLayer extends LayerBase {
+  type: Activation;
+}
+export type LayerDefinition =
+  | Conv2DLayer | Pool2DLayer | GlobalPoolLayer | DenseLayer | FlattenLayer | ActivationLayer
+  | ShorthandActivationLayer;
+
+export type LayerType =
+  | 'conv2d' | 'maxpool2d' | 'avgpool2d' | 'globalavgpool2d' | 'globalmaxpool2d' | 'dense'
+  | 'flatten' | 'activation';
+
+/** [height, width, channels] for maps, [n] for vectors. */
+export type Shape = [number, number, number] | [number];
+
+export interface Metadata {
+  name?: string;
+  labels?: string[];
+  /** What the model expects as input, in words. */
+  description?: string;
+  [key: string]: string | string[] | undefined;
+}
+
+export interface ModelDefinition {
+  /** [height, width, channels] */
+  input: [number, number, number];
+  layers: LayerDefinition[];
+  /** Deterministic initialisation (He-uniform before relu, Glorot-uniform otherwise). Random if left out. */
+  seed?: number;
+  metadata?: Metadata;
+}
+
+export interface LayerInfo {
+  index: number;
+  name: string;
+  type: LayerType;
+  activation: Activation;
+  inputShape: Shape;
+  outputShape: Shape;
+  /** Weights + biases: conv [(kh·kw·p)+1]·d, dense (in+1)·units, else 0. */
+  params: number;
+  kernelSize: number;
+  biasSize: number;
+  /** conv2d */
+  filters?: number;
+  kernel?: [number, number];
+  /** maxpool2d / avgpool2d */
+  size?: [number, number];
+  stride?: [number, number];
+  padding?: 'valid' | 'same' | [number, number];
+  /** Resolved zero padding [top, bottom, left, right]. */
+  pads?: [number, number, number, number];
+  /** dense */
+  units?: number;
+}
+
+export interface LayerActivation {
+  index: number;
+  name: string;
+  type: LayerType;
+  shape: Shape;
+  /** A copy you own, HWC order. */
+  data: Float32Array;
+}
+
+export interface Weights {
+  /** conv2d: HWIO [kh][kw][in][out]; dense: [in][units] (Keras layouts). */
+  kernel: Float32Array;
+  bias: Float32Array;
+  kernelShape: number[];
+  biasShape: number[];
+}
+
+/** An RGBA image: ImageData, or anything with the same three fields. */
+export interface ImageLike {
+  data: Uint8ClampedArray | Uint8Array;
+  width: number;
+  height: number;
+}
+
+export type ModelInput = Float32Array | ArrayLike<number> | ImageLike;
+
+export interface PredictBatchOptions {
+  /** Images per engine call (default 64); bounds memory for large n. */
+  batchSize?: number;
+  /** Write the outputs here instead of a new array. */
+  out?: Float32Array;
+}
+
+export declare class Model {
+  private constructor();
+  readonly layers: ReadonlyArray<Readonly<LayerInfo>>;
+  readonly inputShape: Readonly<[number, number, number]>;
+  readonly outputShape: Readonly<Shape>;
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly paramCount: number;
+  /** The seed createModel used (absent on loaded models). */
+  seed?: number;
+  readonly disposed: boolean;
+  /** A copy of the metadata saved with the model. */
+  readonly metadata: Metadata;
+
+  /** Text table: layer, output shape, parameters, and formulas. */
+  summary(): string;
+  /** The definition that re-creates this architecture with createModel. */
+  config(): { input: [number, number, number]; layers: LayerDefinition[] };
+  /** One image in, the outputs out (a new array, or `out` filled). */
+  predict(input: ModelInput, out?: Float32Array): Float32Array;
+  /** n images (one flat Float32Array of n·h·w·c, or an array of images) → n·outputs values. */
+  predictBatch(inputs: Float32Array | ModelInput[], n?: number, options?: PredictBatchOptions): Float32Array;
+  predictBatch(inputs: Float32Array | ModelInput[], options?: PredictBatchOptions): Float32Array;
+  /** Every layer's output for an image of the last predict/predictBatch (default: the last image). */
+  activations(image?: number): LayerActivation[];
+  /** Copies of layer i's parameters, or null for layers without any. */
+  getWeights(i: number): Weights | null;
+  setWeights(i: number, weights: { kernel?: ArrayLike<number>; bias?: ArrayLike<number> }): void;
+  setMetadata(metadata: Metadata): void;
+  /** The model file (docs/model-format.md). */
+  save(): Uint8Array;
+  /** Frees the model's WebAssembly memory; later calls throw. */
+  dispose(): void;
+}
+
+export declare function createModel(definition: ModelDefinition): Promise<Model>;
+/** Uint8Array | ArrayBuffer | Response | URL | string (fetched in browsers; a path or file: URL in Node). */
+export declare function loadModel(source: Uint8Array | ArrayBuffer | ArrayBufferView | Response | URL | string): Promise<Model>;
+export declare function engineInfo(): Promise<{
+  version: string;
+  simd: boolean;
+  kernels: 'wasmsimd' | 'scalar';
+  /** Size of the engine's WebAssembly memory, shared by all models. */
+  memoryBytes: number;
+  simdSupport: string;
+}>;

@@ -1,0 +1,341 @@
+// model.js — the Model class: one C model (cnn_model *) inside the shared engine.
+//
+// Memory: the C side owns everything (parameters, activations for `capacity` images,
+// metadata). JavaScript keeps only the pointer and small descriptions; every typed-array
+// view on wasm memory is made at the moment of use, because a growing memory detaches old
+// views. Results handed to callers are copies unless a caller passes its own output array.
+
+import { decodeInfo, layerConfig, layerNames } from './layers.js';
+import { decodeMetadata, encodeMetadata } from './metadata.js';
+import { imageToFloats, isImageLike } from './image.js';
+
+const INFO_INTS = 28; // CNN_LAYER_INFO_INTS
+const DEFAULT_CHUNK = 64; // predictBatch runs at most this many images per engine call
+
+// Frees a model's wasm memory if its Model object is garbage-collected without dispose().
+const registry = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry(({ engine, ptr }) => engine.c.cnn_model_free(ptr))
+  : null;
+
+function fmt(n) {
+  return n.toLocaleString('en-US');
+}
+
+export class Model {
+  /** @internal Use createModel() or loadModel(). Layer names come from `givenNames`, else
+   * from the metadata key layer_names, else conv2d_1, conv2d_2 … */
+  constructor(engine, ptr, givenNames = []) {
+    this._engine = engine;
+    this._ptr = ptr;
+    this._lastN = 0; // images in the last forward pass (0: nothing predicted yet)
+    const c = engine.c;
+    const n = c.cnn_model_layer_count(ptr);
+    const tmp = engine.alloc(INFO_INTS * 4, 'layer info');
+    const infos = [];
+    try {
+      for (let i = 0; i < n; i++) {
+        engine.check(c.cnn_model_layer_info(ptr, i, tmp));
+        infos.push(engine.i32.slice(tmp >> 2, (tmp >> 2) + INFO_INTS));
+      }
+    } finally {
+      engine.free(tmp);
+    }
+    const meta = this._readMetadata();
+    const stored = meta.layer_names ? meta.layer_names.split('\n') : [];
+    const types = infos.map((ints) => decodeInfo(ints, 0, '').type);
+    const names = layerNames(types, givenNames.length ? givenNames : stored);
+    /** @type {ReadonlyArray<object>} */
+    this.layers = Object.freeze(infos.map((ints, i) => Object.freeze(decodeInfo(ints, i, names[i]))));
+    this._infos = infos;
+    this.inputShape = Object.freeze([...this.layers[0].inputShape]);
+    this.outputShape = Object.freeze([...this.layers[n - 1].outputShape]);
+    this.inputSize = this.inputShape.reduce((a, b) => a * b, 1);
+    this.outputSize = this.outputShape.reduce((a, b) => a * b, 1);
+    this.paramCount = this.layers.reduce((a, l) => a + l.params, 0);
+    if (registry) registry.register(this, { engine, ptr }, this);
+  }
+
+  // ─── Lifetime ──────────────────────────────────────────────────────────────────────────
+  _live(method) {
+    if (!this._ptr) throw new Error(`model.${method}(): this model was disposed`);
+    return this._ptr;
+  }
+
+  /** Frees the model's wasm memory. Any later call throws. Calling it twice is harmless. */
+  dispose() {
+    if (!this._ptr) return;
+    if (registry) registry.unregister(this);
+    this._engine.c.cnn_model_free(this._ptr);
+    this._ptr = 0;
+  }
+
+  get disposed() {
+    return !this._ptr;
+  }
+
+  // ─── Description ───────────────────────────────────────────────────────────────────────
+  /** A text table: layer, output shape, parameters, and the formula for conv layers. */
+  summary() {
+    this._live('summary');
+    const rows = [['Layer (type)', 'Output shape', 'Params', 'Formula']];
+    rows.push(['input', `[${this.inputShape.join(', ')}]`, '0', '']);
+    for (const l of this.layers) {
+      let formula = '';
+      if (l.type === 'conv2d') {
+        const [kh, kw] = l.kernel;
+        const p = l.inputShape[2];
+        formula = `[(${kh}·${kw}·${p})+1]·${l.filters} = ${fmt(l.params)}`;
+      } else if (l.type === 'dense') {
+        formula = `(${l.inputShape[0]}+1)·${l.units} = ${fmt(l.params)}`;
+      }
+      const act = l.activation !== 'linear' && l.type !== 'activation' ? `, ${l.activation}` : '';
+      const kind = l.type === 'activation' ? l.activation : l.type;
+      rows.push([`${l.name} (${kind}${act})`, `[${l.outputShape.join(', ')}]`, fmt(l.params), formula]);
+    }
+    const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
+    const line = (r) => r.map((cell, j) => (j === 2 ? cell.padStart(widths[j]) : cell.padEnd(widths[j]))).join('   ').trimEnd();
+    const rule = '─'.repeat(widths.reduce((a, b) => a + b + 3, -3));
+    return [line(rows[0]), rule, ...rows.slice(1).map(line), rule, `Total params: ${fmt(this.paramCount)}`].join('\n');
+  }
+
+  /** The layer objects that re-create this architecture with createModel(). */
+  config() {
+    return { input: [...this.inputShape], layers: this.layers.map(layerConfig) };
+  }
+
+  // ─── Inference ─────────────────────────────────────────────────────────────────────────
+  _reserve(n) {
+    const e = this._engine;
+    if (e.c.cnn_model_capacity(this._ptr) < n) e.check(e.c.cnn_model_reserve(this._ptr, n), 'predict');
+  }
+
+  /** Writes one image (Float32Array-like in HWC order, or ImageData) into input slot `slot`. */
+  _writeInput(input, slot, where) {
+    const e = this._engine;
+    const base = (e.c.cnn_model_input(this._ptr) >> 2) + slot * this.inputSize;
+    if (isImageLike(input)) {
+      imageToFloats(input, this.inputShape, e.f32.subarray(base, base + this.inputSize), where);
+      return;
+    }
+    if (!input || typeof input.length !== 'number' || typeof input === 'string') {
+      throw new Error(`${where}: input must be a Float32Array of ${this.inputSize} values (HWC) or an ImageData, got ${describeInput(input)}`);
+    }
+    if (input.length !== this.inputSize) {
+      throw new Error(
+        `${where}: input has ${input.length} values, the model needs ${this.inputSize} = ${this.inputShape.join('×')} (height×width×channels, HWC order)`,
+      );
+    }
+    e.f32.set(input, base);
+  }
+
+  _forward(n) {
+    const e = this._engine;
+    e.check(e.c.cnn_model_forward(this._ptr, n), 'predict');
+    this._lastN = n;
+  }
+
+  /**
+   * Runs one image. Returns a new Float32Array of the outputs, or fills `out` if given.
+   * @param {Float32Array|ArrayLike<number>|ImageData} input
+   * @param {Float32Array} [out]
+   */
+  predict(input, out) {
+    this._live('predict');
+    this._reserve(1);
+    this._writeInput(input, 0, 'predict');
+    this._forward(1);
+    return this._readOutput(0, this.outputSize, out, 'predict');
+  }
+
+  /**
+   * Runs n images. `inputs` is one Float32Array of n·h·w·c values (n given or inferred), or an
+   * array of images. Returns Float32Array(n · outputs). Runs in chunks of `batchSize` images
+   * (default 64) so memory stays bounded however large n is.
+   */
+  predictBatch(inputs, n, options = {}) {
+    this._live('predictBatch');
+    if (n !== undefined && n !== null && typeof n === 'object') { options = n; n = undefined; }
+    const list = Array.isArray(inputs);
+    if (!list && (!inputs || typeof inputs.length !== 'number')) {
+      throw new Error(`predictBatch: inputs must be a Float32Array of n·${this.inputSize} values or an array of images, got ${describeInput(inputs)}`);
+    }
+    const count = n === undefined || n === null ? (list ? inputs.length : inputs.length / this.inputSize) : n;
+    if (!Number.isInteger(count) || count < 1) {
+      throw new Error(`predictBatch: n must be a positive integer, got ${n === undefined ? `${inputs.length}/${this.inputSize} = ${count}` : count}`);
+    }
+    if (list && inputs.length !== count) {
+      throw new Error(`predictBatch: n is ${count} but the array holds ${inputs.length} images`);
+    }
+    if (!list && inputs.length !== count * this.inputSize) {
+      throw new Error(`predictBatch: inputs has ${inputs.length} values, ${count} images need ${count * this.inputSize} (${count}×${this.inputShape.join('×')})`);
+    }
+    const chunk = options.batchSize ?? DEFAULT_CHUNK;
+    if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`predictBatch: batchSize must be a positive integer, got ${chunk}`);
+    const out = options.out ?? new Float32Array(count * this.outputSize);
+    if (!(out instanceof Float32Array) || out.length < count * this.outputSize) {
+      throw new Error(`predictBatch: out must be a Float32Array of at least ${count * this.outputSize} values`);
+    }
+    this._reserve(Math.min(chunk, count));
+    const e = this._engine;
+    for (let start = 0; start < count; start += chunk) {
+      const m = Math.min(chunk, count - start);
+      if (list) {
+        for (let i = 0; i < m; i++) this._writeInput(inputs[start + i], i, `predictBatch: image ${start + i}`);
+      } else {
+        const base = e.c.cnn_model_input(this._ptr) >> 2;
+        e.f32.set(inputs.subarray(start * this.inputSize, (start + m) * this.inputSize), base);
+      }
+      this._forward(m);
+      const res = e.f32View(e.c.cnn_model_output(this._ptr, -1), m * this.outputSize);
+      out.set(res, start * this.outputSize);
+    }
+    return out;
+  }
+
+  _readOutput(slot, size, out, where) {
+    const e = this._engine;
+    const ptr = e.c.cnn_model_output(this._ptr, -1) + slot * size * 4;
+    const view = e.f32View(ptr, size);
+    if (out === undefined) return view.slice();
+    if (!(out instanceof Float32Array) || out.length < size) {
+      throw new Error(`${where}: out must be a Float32Array of at least ${size} values`);
+    }
+    out.set(view);
+    return out;
+  }
+
+  /**
+   * Every layer's output for an image of the last predict/predictBatch call (default: the
+   * last image). Each entry's `data` is a copy (a Float32Array you own), in HWC order.
+   */
+  activations(image) {
+    this._live('activations');
+    if (!this._lastN) throw new Error('activations(): nothing predicted yet: call predict() first');
+    const slot = image === undefined ? this._lastN - 1 : image;
+    if (!Number.isInteger(slot) || slot < 0 || slot >= this._lastN) {
+      throw new Error(`activations(): image must be 0 to ${this._lastN - 1} (the last call ran ${this._lastN} images), got ${image}`);
+    }
+    const e = this._engine;
+    return this.layers.map((l, i) => {
+      const size = l.outputShape.reduce((a, b) => a * b, 1);
+      const ptr = e.c.cnn_model_output(this._ptr, i) + slot * size * 4;
+      return { index: i, name: l.name, type: l.type, shape: [...l.outputShape], data: e.f32View(ptr, size).slice() };
+    });
+  }
+
+  // ─── Weights ───────────────────────────────────────────────────────────────────────────
+  _layer(i, method) {
+    this._live(method);
+    if (!Number.isInteger(i) || i < 0 || i >= this.layers.length) {
+      throw new Error(`${method}: layer index must be 0 to ${this.layers.length - 1}, got ${i}`);
+    }
+    return this.layers[i];
+  }
+
+  _shapes(l) {
+    if (l.type === 'conv2d') return { kernelShape: [l.kernel[0], l.kernel[1], l.inputShape[2], l.filters], biasShape: [l.filters] };
+    return { kernelShape: [l.inputShape[0], l.units], biasShape: [l.units] };
+  }
+
+  /**
+   * Layer i's parameters as copies: kernel in Keras layout (conv HWIO [kh][kw][in][out],
+   * dense [in][units]) and bias. Layers without parameters return null.
+   */
+  getWeights(i) {
+    const l = this._layer(i, 'getWeights');
+    if (!l.params) return null;
+    const e = this._engine;
+    const kernel = e.f32View(e.c.cnn_model_kernel(this._ptr, i), l.kernelSize).slice();
+    const bias = e.f32View(e.c.cnn_model_bias(this._ptr, i), l.biasSize).slice();
+    return { kernel, bias, ...this._shapes(l) };
+  }
+
+  /** Sets layer i's kernel and/or bias (lengths checked; layouts as getWeights). */
+  setWeights(i, weights) {
+    const l = this._layer(i, 'setWeights');
+    const where = `setWeights: layer ${i} (${l.name})`;
+    if (!l.params) throw new Error(`${where} has no weights`);
+    if (!weights || typeof weights !== 'object' || (weights.kernel === undefined && weights.bias === undefined)) {
+      throw new Error(`${where}: expected { kernel, bias } (either may be left out)`);
+    }
+    const { kernelShape, biasShape } = this._shapes(l);
+    const checks = [
+      ['kernel', weights.kernel, l.kernelSize, kernelShape, l.type === 'conv2d' ? 'HWIO' : '[in][units]'],
+      ['bias', weights.bias, l.biasSize, biasShape, ''],
+    ];
+    for (const [name, arr, size, shape, layout] of checks) {
+      if (arr === undefined) continue;
+      if (!arr || typeof arr.length !== 'number' || typeof arr === 'string') {
+        throw new Error(`${where}: ${name} must be a Float32Array or an array of numbers`);
+      }
+      if (arr.length !== size) {
+        throw new Error(`${where}: ${name} has ${arr.length} values, expected ${size} = ${shape.join('×')}${layout ? ` (${layout})` : ''}`);
+      }
+    }
+    const e = this._engine;
+    if (weights.kernel !== undefined) e.f32.set(weights.kernel, e.c.cnn_model_kernel(this._ptr, i) >> 2);
+    if (weights.bias !== undefined) e.f32.set(weights.bias, e.c.cnn_model_bias(this._ptr, i) >> 2);
+  }
+
+  // ─── Metadata and files ────────────────────────────────────────────────────────────────
+  _readMetadata() {
+    const e = this._engine;
+    const ptr = e.c.cnn_model_metadata(this._ptr, e.scratch);
+    const size = e.i32[e.scratch >> 2] >>> 0;
+    return size ? decodeMetadata(e.u8.slice(ptr, ptr + size)) : {};
+  }
+
+  _userMetadata(meta) {
+    const { layer_names: _ignored, ...rest } = meta;
+    return rest;
+  }
+
+  _writeMetadata(meta) {
+    const e = this._engine;
+    const bytes = encodeMetadata(meta, true);
+    const ptr = bytes.length ? e.copyIn(bytes, 'metadata') : 0;
+    try {
+      e.check(e.c.cnn_model_set_metadata(this._ptr, ptr, bytes.length), 'metadata');
+    } finally {
+      if (ptr) e.free(ptr);
+    }
+  }
+
+  /**
+   * Metadata saved with the model: { name?, labels?: string[], description?, …strings }.
+   * Returns a copy.
+   */
+  get metadata() {
+    this._live('metadata');
+    return this._userMetadata(this._readMetadata());
+  }
+
+  /** Replaces the metadata (see the metadata getter). */
+  setMetadata(meta) {
+    this._live('setMetadata');
+    encodeMetadata(meta); // validates the user's keys (layer_names is reserved)
+    const keep = this._readMetadata().layer_names;
+    this._writeMetadata(keep ? { ...meta, layer_names: keep } : meta);
+  }
+
+  /** The model file (docs/model-format.md): architecture, weights, metadata. */
+  save() {
+    const ptr = this._live('save');
+    const e = this._engine;
+    const size = e.c.cnn_model_save_size(ptr);
+    const buf = e.alloc(size, 'save');
+    try {
+      e.check(e.c.cnn_model_save(ptr, buf, size, e.scratch), 'save');
+      return e.u8.slice(buf, buf + size);
+    } finally {
+      e.free(buf);
+    }
+  }
+}
+
+function describeInput(x) {
+  if (x === null || x === undefined) return String(x);
+  if (typeof x === 'object') return x.constructor ? x.constructor.name : 'an object';
+  return typeof x;
+}
+

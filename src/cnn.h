@@ -1,0 +1,232 @@
+/* cnn.h — wasm-cnn, a small engine for convolutional neural networks.
+ *
+ * This header is the manual of the C engine. The JavaScript package (js/) is a thin layer over
+ * exactly these functions; everything it can do, C can do.
+ *
+ * ─── Overview ────────────────────────────────────────────────────────────────────────────────
+ * A model is a sequence of layers applied to one input shape. It is built from an array of
+ * cnn_layer_spec (cnn_model_create) or read from a model file (cnn_model_load). Building runs
+ * shape inference: every layer's input and output shape, padding and parameter count is known
+ * before anything runs, and a bad definition fails with a message naming the layer and the rule.
+ *
+ * ─── Worked example ──────────────────────────────────────────────────────────────────────────
+ *     cnn_layer_spec layers[] = {
+ *         { .type = CNN_LAYER_CONV2D, .units = 6, .kernel_h = 5, .kernel_w = 5,
+ *           .stride_h = 1, .stride_w = 1, .padding = CNN_PAD_SAME, .activation = CNN_ACT_RELU },
+ *         { .type = CNN_LAYER_MAXPOOL2D, .kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2 },
+ *         { .type = CNN_LAYER_FLATTEN },
+ *         { .type = CNN_LAYER_DENSE, .units = 10, .activation = CNN_ACT_SOFTMAX },
+ *     };
+ *     cnn_model *m;
+ *     if (cnn_model_create(&m, 28, 28, 1, layers, 4, 1) != CNN_OK)      // seed 1
+ *         fprintf(stderr, "%s\n", cnn_error_message());
+ *     cnn_model_reserve(m, 1);                            // room for a batch of 1 (once)
+ *     memcpy(cnn_model_input(m), image, 28 * 28 * sizeof(float));   // (28, 28, 1) HWC
+ *     cnn_model_forward(m, 1);
+ *     const float *probs = cnn_model_output(m, 3);        // (10): the last layer's output
+ *     const float *maps  = cnn_model_output(m, 0);        // (28, 28, 6): conv2d activations
+ *     cnn_model_free(m);
+ *
+ * ─── Layouts (fixed; the same as Keras/TensorFlow, so weights move between them unchanged) ─────
+ *   tensors        NHWC: image n, row y, column x, channel c at ((n*H + y)*W + x)*C + c
+ *   conv2d kernel  HWIO: [kh][kw][in_channels][filters]
+ *   dense kernel   [in][units]
+ *   biases         [filters] / [units]
+ *   flatten        HWC order (a no-op on NHWC memory)
+ *   Every value is a 32-bit float.
+ *
+ * ─── Layers ──────────────────────────────────────────────────────────────────────────────────
+ *   conv2d    d filters of kh×kw×p weights (p = input channels) plus one bias each; stride
+ *             sh×sw; cross-correlation (no kernel flip). Padding:
+ *               VALID    out = floor((in − k) / s) + 1
+ *               EXPLICIT pad p zero pixels on each side: out = floor((in + 2p − k) / s) + 1
+ *               SAME     TensorFlow's rule: out = ceil(in / s); total padding
+ *                        max((out − 1)·s + k − in, 0), the odd pixel at the bottom/right.
+ *             Parameters [(kh·kw·p) + 1]·d.
+ *   maxpool2d / avgpool2d   window kh×kw, stride sh×sw, VALID or SAME padding. Padded cells
+ *             never win a max, and an average is over the cells inside the input (TensorFlow).
+ *   globalavgpool2d / globalmaxpool2d   (H, W, C) → (C).
+ *   dense     (in) → (units); parameters (in + 1)·units. Its input must be rank 1: put a
+ *             flatten or a global pooling layer before it.
+ *   flatten   (H, W, C) → (H·W·C); a vector stays as it is.
+ *   activation  a standalone activation layer (spec.activation says which).
+ *   Every layer may apply an activation to its output (spec.activation): linear, relu,
+ *   sigmoid, tanh, softmax (softmax is over the last axis: channels, or the units of a vector).
+ *
+ * ─── Memory and ownership ────────────────────────────────────────────────────────────────────
+ *   A model owns three blocks, each allocated once and freed by cnn_model_free:
+ *     1. the description and the parameters (sized by the sizing pass at creation);
+ *     2. the activations: the input and every layer's output for `capacity` images, sized by
+ *        cnn_model_reserve (re-allocated only when a larger batch is reserved);
+ *     3. the metadata bytes (only when metadata is set).
+ *   cnn_model_forward never allocates. Pointers returned by cnn_model_input/output stay valid
+ *   until the next cnn_model_reserve that grows the batch, or cnn_model_free. Flatten layers
+ *   share their input's memory (their output pointer equals the previous layer's).
+ *
+ * ─── Errors ──────────────────────────────────────────────────────────────────────────────────
+ *   Every function that can fail on caller input returns a cnn_status and sets a message
+ *   (cnn_error_message) that names the bad value and the rule, e.g.
+ *     "layer 2 (conv2d): kernel 7x7 larger than padded input 5x5".
+ *   Nothing in the engine exits or aborts on bad input. Internal invariants are asserted in
+ *   debug builds only. The message buffer is per thread.
+ *
+ * ─── Limits ──────────────────────────────────────────────────────────────────────────────────
+ *   CNN_MAX_LAYERS layers; every dimension ≤ CNN_MAX_DIM; every tensor and the parameter count
+ *   ≤ CNN_MAX_ELEMENTS values. Sizes are checked for integer overflow (also on 32-bit wasm).
+ */
+#ifndef CNN_H
+#define CNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CNN_VERSION_MAJOR 0
+#define CNN_VERSION_MINOR 1
+#define CNN_VERSION_PATCH 0
+
+#define CNN_MAX_LAYERS   256
+#define CNN_MAX_DIM      65536
+#define CNN_MAX_ELEMENTS (1u << 28) /* values in one tensor, or parameters in one model */
+
+/* ─── Status codes ──────────────────────────────────────────────────────────────────────── */
+typedef enum cnn_status {
+    CNN_OK = 0,
+    CNN_STATUS_INVALID_ARGUMENT = 1,  /* a NULL pointer, an index or a count out of range      */
+    CNN_STATUS_BAD_LAYER = 2,         /* a layer definition breaks a rule (see the message)     */
+    CNN_STATUS_TOO_LARGE = 3,         /* a size exceeds the limits above or would overflow      */
+    CNN_STATUS_OUT_OF_MEMORY = 4,     /* malloc failed                                          */
+    CNN_STATUS_NOT_A_MODEL = 5,       /* the bytes do not start with the model file magic       */
+    CNN_STATUS_UNSUPPORTED_VERSION = 6,
+    CNN_STATUS_BAD_FILE = 7,          /* a model file field is invalid or inconsistent          */
+    CNN_STATUS_TRUNCATED = 8,         /* a model file ends before what it declares              */
+    CNN_STATUS_CHECKSUM = 9,          /* the model file's CRC-32 does not match its contents    */
+} cnn_status;
+
+/* The message of the last failure on this thread ("" if none). Valid until the next call. */
+const char *cnn_error_message(void);
+/* A short name for a status code, e.g. "CNN_STATUS_BAD_LAYER". */
+const char *cnn_status_name(cnn_status status);
+
+/* ─── Layer descriptions ────────────────────────────────────────────────────────────────── */
+typedef enum cnn_layer_type {
+    CNN_LAYER_CONV2D = 1,
+    CNN_LAYER_MAXPOOL2D = 2,
+    CNN_LAYER_AVGPOOL2D = 3,
+    CNN_LAYER_GLOBALAVGPOOL2D = 4,
+    CNN_LAYER_GLOBALMAXPOOL2D = 5,
+    CNN_LAYER_DENSE = 6,
+    CNN_LAYER_FLATTEN = 7,
+    CNN_LAYER_ACTIVATION = 8,
+} cnn_layer_type;
+
+typedef enum cnn_activation {
+    CNN_ACT_LINEAR = 0,
+    CNN_ACT_RELU = 1,
+    CNN_ACT_SIGMOID = 2,
+    CNN_ACT_TANH = 3,
+    CNN_ACT_SOFTMAX = 4,
+} cnn_activation;
+
+typedef enum cnn_padding {
+    CNN_PAD_VALID = 0,
+    CNN_PAD_SAME = 1,
+    CNN_PAD_EXPLICIT = 2, /* conv2d only: pad_h rows on top and bottom, pad_w columns left and right */
+} cnn_padding;
+
+/* One layer as the caller defines it. Also the record stored in model files and passed from
+ * JavaScript (12 int32 values), so its layout is part of the ABI: never reorder the fields.
+ * Fields a layer type does not use must be 0. */
+typedef struct cnn_layer_spec {
+    int32_t type;               /* cnn_layer_type                                           */
+    int32_t activation;         /* cnn_activation applied to the output                    */
+    int32_t units;              /* conv2d: filters d; dense: units                          */
+    int32_t kernel_h, kernel_w; /* conv2d kernel; max/avg pooling window                    */
+    int32_t stride_h, stride_w; /* conv2d and max/avg pooling, ≥ 1                          */
+    int32_t padding;            /* cnn_padding (conv2d, max/avg pooling)                    */
+    int32_t pad_h, pad_w;       /* CNN_PAD_EXPLICIT only                                    */
+    int32_t reserved[2];        /* must be 0                                                */
+} cnn_layer_spec;
+
+/* Everything shape inference knows about a layer (all int32, so JavaScript reads it as an
+ * Int32Array of CNN_LAYER_INFO_INTS values). */
+typedef struct cnn_layer_info {
+    cnn_layer_spec spec;
+    int32_t in_rank, in_h, in_w, in_c;    /* rank 3: (h, w, c); rank 1: (c), h = w = 1       */
+    int32_t out_rank, out_h, out_w, out_c;
+    int32_t pad_top, pad_bottom, pad_left, pad_right; /* resolved zero padding               */
+    int32_t kernel_size;                  /* weights in the kernel (0 if none)               */
+    int32_t bias_size;                    /* biases (0 if none)                              */
+    int32_t params;                       /* kernel_size + bias_size                         */
+    int32_t reserved;
+} cnn_layer_info;
+#define CNN_LAYER_INFO_INTS ((int)(sizeof(cnn_layer_info) / sizeof(int32_t)))
+
+const char *cnn_layer_type_name(int32_t type);      /* "conv2d", … ; "unknown" otherwise */
+const char *cnn_activation_name(int32_t activation); /* "relu", … ; "unknown" otherwise  */
+
+/* ─── Models ────────────────────────────────────────────────────────────────────────────── */
+typedef struct cnn_model cnn_model;
+
+/* Builds a model for inputs of shape (in_h, in_w, in_c). Weights are initialised from `seed`
+ * (He-uniform before relu, Glorot-uniform otherwise; biases 0), deterministically. */
+cnn_status cnn_model_create(cnn_model **out, int32_t in_h, int32_t in_w, int32_t in_c,
+                            const cnn_layer_spec *layers, int32_t n_layers, uint32_t seed);
+/* Reads a model file (docs/model-format.md). The bytes are treated as hostile: every field is
+ * checked, nothing is read out of bounds. The caller keeps ownership of `bytes`. */
+cnn_status cnn_model_load(cnn_model **out, const uint8_t *bytes, size_t size);
+/* Frees everything a model owns. NULL is ignored. */
+void cnn_model_free(cnn_model *model);
+
+int32_t cnn_model_layer_count(const cnn_model *model);
+/* Copies layer i's description into *info. */
+cnn_status cnn_model_layer_info(const cnn_model *model, int32_t i, cnn_layer_info *info);
+/* Input shape: (h, w, c). */
+void cnn_model_input_shape(const cnn_model *model, int32_t *h, int32_t *w, int32_t *c);
+/* Total parameters (weights and biases) of all layers. */
+size_t cnn_model_param_count(const cnn_model *model);
+
+/* Sizes the activation memory for batches of up to `capacity` images (≥ 1). Re-allocates only
+ * when capacity grows; then every pointer from cnn_model_input/output changes. */
+cnn_status cnn_model_reserve(cnn_model *model, int32_t capacity);
+int32_t cnn_model_capacity(const cnn_model *model);
+
+/* The input batch: (capacity, H, W, C). Write images here before cnn_model_forward. */
+float *cnn_model_input(cnn_model *model);
+/* Layer i's output for the whole batch: (capacity, out_h, out_w, out_c); i = -1 is the last. */
+float *cnn_model_output(cnn_model *model, int32_t i);
+/* Runs all layers on the first n images of the input (1 ≤ n ≤ capacity). No allocation. */
+cnn_status cnn_model_forward(cnn_model *model, int32_t n);
+
+/* Layer i's parameters (NULL if it has none), in the layouts above. Writable. */
+float *cnn_model_kernel(cnn_model *model, int32_t i);
+float *cnn_model_bias(cnn_model *model, int32_t i);
+
+/* ─── Metadata ──────────────────────────────────────────────────────────────────────────── */
+/* Free-form key/value strings saved with the model (name, labels, input description …),
+ * in the encoding of the META section of docs/model-format.md. */
+cnn_status cnn_model_set_metadata(cnn_model *model, const uint8_t *bytes, size_t size);
+const uint8_t *cnn_model_metadata(const cnn_model *model, size_t *size);
+
+/* ─── Model files ───────────────────────────────────────────────────────────────────────── */
+/* The exact number of bytes cnn_model_save writes. */
+size_t cnn_model_save_size(const cnn_model *model);
+/* Writes the model file into buf (capacity bytes); *written receives the size. */
+cnn_status cnn_model_save(const cnn_model *model, uint8_t *buf, size_t capacity, size_t *written);
+
+/* ─── Kernels ───────────────────────────────────────────────────────────────────────────── */
+/* Every kernel has a scalar reference and a SIMD twin (WebAssembly SIMD; in native builds the
+ * same source runs on a portable emulation of wasm_simd128.h so tests can compare them).
+ * The default is SIMD in wasm builds and scalar in native builds. Returns the previous
+ * setting. Tests use it to force the scalar path. */
+int cnn_use_simd(int on);
+/* "wasmsimd" or "scalar": what cnn_model_forward uses now. */
+const char *cnn_kernels_name(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CNN_H */

@@ -1,0 +1,370 @@
+/* model-format.c — reading and writing model files (docs/model-format.md), and metadata.
+ *
+ * The reader treats its bytes as hostile. Every read goes through a cursor that knows how many
+ * bytes remain, every count is checked against a limit before it is multiplied, and every
+ * failure names the field and the numbers. Values are little-endian, assembled byte by byte,
+ * so the code is the same on any host. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const uint8_t MAGIC[8] = { 'W', 'C', 'N', 'N', 0x0D, 0x0A, 0x1A, 0x0A };
+#define FORMAT_VERSION 1u
+#define HEADER_SIZE 16u
+#define SPEC_INTS 12u                      /* int32 values per cnn_layer_spec */
+#define META_MAX_ENTRIES 1024u
+#define META_MAX_KEY 255u
+#define META_MAX_VALUE (1u << 24)
+
+#define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+#define TAG_ARCH TAG('A', 'R', 'C', 'H')
+#define TAG_META TAG('M', 'E', 'T', 'A')
+#define TAG_WGHT TAG('W', 'G', 'H', 'T')
+#define TAG_END  TAG('E', 'N', 'D', ' ')
+
+_Static_assert(sizeof(cnn_layer_spec) == SPEC_INTS * 4, "cnn_layer_spec is 12 int32 values");
+
+/* ─── CRC-32 (IEEE 802.3, the one zlib and PNG use), bitwise: small, and fast enough. ────── */
+static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n) {
+    crc = ~crc;
+    while (n--) {
+        crc ^= *p++;
+        for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+static uint32_t rd32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void wr32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+
+static size_t pad4(size_t n) { return (4 - (n & 3)) & 3; }
+
+static void tag_text(uint32_t tag, char out[5]) {
+    for (int i = 0; i < 4; i++) {
+        char c = (char)(tag >> (8 * i));
+        out[i] = (c >= 32 && c < 127) ? c : '?';
+    }
+    out[4] = '\0';
+}
+
+/* ─── Metadata ──────────────────────────────────────────────────────────────────────────── */
+
+cnn_status cnn_metadata_check(const uint8_t *b, size_t size) {
+    if (size == 0) return CNN_OK;                      /* no metadata */
+    if (!b) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "metadata: NULL bytes");
+    if (size < 4) return cnn_fail(CNN_STATUS_BAD_FILE, "metadata: %llu bytes, too short for a count",
+                                  (unsigned long long)size);
+    const uint32_t count = rd32(b);
+    if (count > META_MAX_ENTRIES)
+        return cnn_fail(CNN_STATUS_BAD_FILE, "metadata: %u entries, more than the limit %u", count,
+                        META_MAX_ENTRIES);
+    size_t at = 4;
+    for (uint32_t e = 0; e < count; e++) {
+        for (int part = 0; part < 2; part++) {
+            const char *what = part ? "value" : "key";
+            if (size - at < 4)
+                return cnn_fail(CNN_STATUS_BAD_FILE, "metadata: entry %u %s length runs past the end",
+                                e, what);
+            const uint32_t len = rd32(b + at);
+            at += 4;
+            const uint32_t max = part ? META_MAX_VALUE : META_MAX_KEY;
+            if ((!part && len == 0) || len > max)
+                return cnn_fail(CNN_STATUS_BAD_FILE, "metadata: entry %u %s has %u bytes; allowed %u to %u",
+                                e, what, len, part ? 0u : 1u, max);
+            if (size - at < len)
+                return cnn_fail(CNN_STATUS_BAD_FILE,
+                                "metadata: entry %u %s needs %u bytes, %llu remain", e, what, len,
+                                (unsigned long long)(size - at));
+            at += len;
+        }
+    }
+    if (at != size)
+        return cnn_fail(CNN_STATUS_BAD_FILE, "metadata: %llu bytes after the last entry",
+                        (unsigned long long)(size - at));
+    return CNN_OK;
+}
+
+cnn_status cnn_model_set_metadata(cnn_model *m, const uint8_t *bytes, size_t size) {
+    cnn_clear_error();
+    if (!m) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "set_metadata: model is NULL");
+    cnn_status s = cnn_metadata_check(bytes, size);
+    if (s != CNN_OK) return s;
+    uint8_t *copy = NULL;
+    if (size) {
+        copy = (uint8_t *)malloc(size);
+        if (!copy)
+            return cnn_fail(CNN_STATUS_OUT_OF_MEMORY, "metadata: cannot allocate %llu bytes",
+                            (unsigned long long)size);
+        memcpy(copy, bytes, size);
+    }
+    free(m->meta);
+    m->meta = copy;
+    m->meta_size = size;
+    return CNN_OK;
+}
+
+const uint8_t *cnn_model_metadata(const cnn_model *m, size_t *size) {
+    if (size) *size = m ? m->meta_size : 0;
+    return m ? m->meta : NULL;
+}
+
+/* ─── Writing ───────────────────────────────────────────────────────────────────────────── */
+
+static size_t arch_size(const cnn_model *m) { return 16 + (size_t)m->n_layers * SPEC_INTS * 4; }
+
+size_t cnn_model_save_size(const cnn_model *m) {
+    if (!m) return 0;
+    size_t n = HEADER_SIZE + 8 + arch_size(m);
+    if (m->meta_size) n += 8 + m->meta_size + pad4(m->meta_size);
+    n += 8 + m->n_params * 4;
+    n += 8 + 4;                                         /* END: the CRC */
+    return n;
+}
+
+cnn_status cnn_model_save(const cnn_model *m, uint8_t *buf, size_t capacity, size_t *written) {
+    cnn_clear_error();
+    if (!m || !buf) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "save: NULL model or buffer");
+    const size_t total = cnn_model_save_size(m);
+    if (total > UINT32_MAX)
+        return cnn_fail(CNN_STATUS_TOO_LARGE, "save: a model file is limited to 4 GiB, this needs %llu bytes",
+                        (unsigned long long)total);
+    if (capacity < total)
+        return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "save: buffer has %llu bytes, the file needs %llu",
+                        (unsigned long long)capacity, (unsigned long long)total);
+    uint8_t *p = buf;
+    memcpy(p, MAGIC, 8);
+    wr32(p + 8, FORMAT_VERSION);
+    wr32(p + 12, (uint32_t)total);
+    p += HEADER_SIZE;
+
+    wr32(p, TAG_ARCH); wr32(p + 4, (uint32_t)arch_size(m)); p += 8;
+    wr32(p, (uint32_t)m->in_h); wr32(p + 4, (uint32_t)m->in_w); wr32(p + 8, (uint32_t)m->in_c);
+    wr32(p + 12, (uint32_t)m->n_layers);
+    p += 16;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        const int32_t *f = (const int32_t *)&m->layers[i].info.spec;
+        for (unsigned j = 0; j < SPEC_INTS; j++, p += 4) wr32(p, (uint32_t)f[j]);
+    }
+    if (m->meta_size) {
+        wr32(p, TAG_META); wr32(p + 4, (uint32_t)m->meta_size); p += 8;
+        memcpy(p, m->meta, m->meta_size);
+        p += m->meta_size;
+        for (size_t k = pad4(m->meta_size); k; k--) *p++ = 0;
+    }
+    wr32(p, TAG_WGHT); wr32(p + 4, (uint32_t)(m->n_params * 4)); p += 8;
+    for (size_t i = 0; i < m->n_params; i++, p += 4) {
+        uint32_t bits;
+        memcpy(&bits, &m->params[i], 4);
+        wr32(p, bits);
+    }
+    const uint32_t crc = crc32_update(0, buf, (size_t)(p - buf));
+    wr32(p, TAG_END); wr32(p + 4, 4); wr32(p + 8, crc); p += 12;
+    assert((size_t)(p - buf) == total);
+    if (written) *written = total;
+    return CNN_OK;
+}
+
+/* ─── Reading ───────────────────────────────────────────────────────────────────────────── */
+
+/* Reads an 8-byte section header at `at`; fails if it runs past `end`. */
+static cnn_status section_header(const uint8_t *b, size_t at, size_t end, uint32_t *tag,
+                                 uint32_t *size) {
+    if (end - at < 8)
+        return cnn_fail(CNN_STATUS_TRUNCATED,
+                        "model file truncated: a section header needs 8 bytes at offset %llu, %llu remain",
+                        (unsigned long long)at, (unsigned long long)(end - at));
+    *tag = rd32(b + at);
+    *size = rd32(b + at + 4);
+    return CNN_OK;
+}
+
+static cnn_status check_padding(const uint8_t *b, size_t at, size_t n, const char *section) {
+    for (size_t i = 0; i < n; i++)
+        if (b[at + i])
+            return cnn_fail(CNN_STATUS_BAD_FILE, "model file: nonzero padding after the %s section at offset %llu",
+                            section, (unsigned long long)(at + i));
+    return CNN_OK;
+}
+
+#define TRY(expr) do { cnn_status s_ = (expr); if (s_ != CNN_OK) return s_; } while (0)
+
+/* Does everything but allocate the model's metadata; on failure *out is freed by the caller. */
+static cnn_status load(cnn_model **out, const uint8_t *b, size_t size) {
+    /* Header. Say plainly when the bytes are something else, most often an HTML error page. */
+    if (size < 8 && size > 0 && memcmp(b, MAGIC, size) == 0)
+        return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: %llu bytes, not even the 8-byte magic",
+                        (unsigned long long)size);
+    if (size < 8 || memcmp(b, MAGIC, 8) != 0) {
+        if (size >= 1 && b[0] == '<')
+            return cnn_fail(CNN_STATUS_NOT_A_MODEL,
+                            "not a wasm-cnn model: the bytes start with '<', an HTML or XML page "
+                            "(a wrong URL or a server error page?)");
+        if (size >= 4 && memcmp(b, "\0asm", 4) == 0)
+            return cnn_fail(CNN_STATUS_NOT_A_MODEL, "not a wasm-cnn model: these bytes are a WebAssembly module");
+        if (size >= 4 && memcmp(b, "WCNN", 4) == 0)
+            return cnn_fail(CNN_STATUS_NOT_A_MODEL,
+                            "not a wasm-cnn model: the magic is damaged (was the file transferred as text?)");
+        return cnn_fail(CNN_STATUS_NOT_A_MODEL,
+                        "not a wasm-cnn model: %llu bytes without the magic \"WCNN\\r\\n\\x1a\\n\"",
+                        (unsigned long long)size);
+    }
+    if (size < HEADER_SIZE)
+        return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: the header needs %u bytes, got %llu",
+                        HEADER_SIZE, (unsigned long long)size);
+    const uint32_t version = rd32(b + 8);
+    if (version != FORMAT_VERSION)
+        return cnn_fail(CNN_STATUS_UNSUPPORTED_VERSION,
+                        "model file version %u is not supported (this engine reads version %u)",
+                        version, FORMAT_VERSION);
+    const uint32_t declared = rd32(b + 12);
+    if (declared < size)
+        return cnn_fail(CNN_STATUS_BAD_FILE, "model file has %llu bytes after its declared end (%u bytes)",
+                        (unsigned long long)(size - declared), declared);
+    size_t at = HEADER_SIZE;
+    uint32_t tag, len;
+
+    /* ARCH */
+    TRY(section_header(b, at, size, &tag, &len));
+    char name[5];
+    tag_text(tag, name);
+    if (tag != TAG_ARCH)
+        return cnn_fail(CNN_STATUS_BAD_FILE, "model file: expected the ARCH section at offset %llu, found '%s'",
+                        (unsigned long long)at, name);
+    at += 8;
+    if (size - at < 16)
+        return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: ARCH needs 16 bytes, %llu remain",
+                        (unsigned long long)(size - at));
+    const uint32_t in_h = rd32(b + at), in_w = rd32(b + at + 4), in_c = rd32(b + at + 8);
+    const uint32_t n_layers = rd32(b + at + 12);
+    if (n_layers < 1 || n_layers > CNN_MAX_LAYERS)
+        return cnn_fail(CNN_STATUS_BAD_FILE, "model file: %u layers; must be 1 to %d", n_layers, CNN_MAX_LAYERS);
+    if (in_h > CNN_MAX_DIM || in_w > CNN_MAX_DIM || in_c > CNN_MAX_DIM)
+        return cnn_fail(CNN_STATUS_BAD_FILE, "model file: input shape (%u, %u, %u) exceeds the limit %d",
+                        in_h, in_w, in_c, CNN_MAX_DIM);
+    const size_t arch_len = 16 + (size_t)n_layers * SPEC_INTS * 4;
+    if (len != arch_len)
+        return cnn_fail(CNN_STATUS_BAD_FILE, "model file: ARCH section is %u bytes, %u layers need %llu",
+                        len, n_layers, (unsigned long long)arch_len);
+    if (size - at < arch_len)
+        return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: ARCH needs %llu bytes, %llu remain",
+                        (unsigned long long)arch_len, (unsigned long long)(size - at));
+    cnn_layer_spec specs[CNN_MAX_LAYERS];
+    for (uint32_t i = 0; i < n_layers; i++) {
+        int32_t *f = (int32_t *)&specs[i];
+        for (unsigned j = 0; j < SPEC_INTS; j++) f[j] = (int32_t)rd32(b + at + 16 + (i * SPEC_INTS + j) * 4);
+    }
+    at += arch_len;
+    /* Shape inference validates every layer field, sizes and overflow. */
+    cnn_status s = cnn_model_build(out, (int32_t)in_h, (int32_t)in_w, (int32_t)in_c, specs,
+                                   (int32_t)n_layers);
+    if (s != CNN_OK) {
+        char why[512];
+        memcpy(why, cnn_error_message(), sizeof why);
+        why[sizeof why - 1] = '\0';
+        /* A rule broken by the file's layers is a bad file; size and memory keep their codes. */
+        return cnn_fail(s == CNN_STATUS_BAD_LAYER ? CNN_STATUS_BAD_FILE : s,
+                        "model file: invalid architecture: %s", why);
+    }
+    cnn_model *m = *out;
+
+    /* META (optional) */
+    TRY(section_header(b, at, size, &tag, &len));
+    if (tag == TAG_META) {
+        at += 8;
+        if (len > size - at)
+            return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: META needs %u bytes, %llu remain",
+                            len, (unsigned long long)(size - at));
+        TRY(cnn_metadata_check(b + at, len));
+        const size_t meta_at = at;
+        at += len;
+        const size_t pad = pad4(len);
+        if (pad > size - at)
+            return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: in the padding after META");
+        TRY(check_padding(b, at, pad, "META"));
+        at += pad;
+        if (len) {
+            m->meta = (uint8_t *)malloc(len);
+            if (!m->meta)
+                return cnn_fail(CNN_STATUS_OUT_OF_MEMORY, "metadata: cannot allocate %u bytes", len);
+            memcpy(m->meta, b + meta_at, len);
+            m->meta_size = len;
+        }
+        TRY(section_header(b, at, size, &tag, &len));
+    }
+
+    /* WGHT */
+    tag_text(tag, name);
+    if (tag != TAG_WGHT)
+        return cnn_fail(CNN_STATUS_BAD_FILE, "model file: expected the WGHT section at offset %llu, found '%s'",
+                        (unsigned long long)at, name);
+    at += 8;
+    if ((uint64_t)len != (uint64_t)m->n_params * 4)
+        return cnn_fail(CNN_STATUS_BAD_FILE,
+                        "model file: WGHT section holds %u bytes, the architecture needs %llu (%llu parameters)",
+                        len, (unsigned long long)m->n_params * 4, (unsigned long long)m->n_params);
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        const cnn_layer *L = &m->layers[i];
+        const size_t need = (size_t)L->info.params * 4;
+        if (!need) continue;
+        if (size - at < need)
+            return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: layer %d needs %llu weight bytes, %llu remain",
+                            i, (unsigned long long)need, (unsigned long long)(size - at));
+        /* kernel then bias, contiguous in params as in the file */
+        float *dst = m->params + L->kernel_offset;
+        for (int32_t j = 0; j < L->info.params; j++, at += 4) {
+            uint32_t bits = rd32(b + at);
+            memcpy(&dst[j], &bits, 4);
+        }
+    }
+
+    /* END */
+    const size_t end_at = at;
+    TRY(section_header(b, at, size, &tag, &len));
+    tag_text(tag, name);
+    if (tag != TAG_END)
+        return cnn_fail(CNN_STATUS_BAD_FILE, "model file: expected the END section at offset %llu, found '%s'",
+                        (unsigned long long)at, name);
+    if (len != 4)
+        return cnn_fail(CNN_STATUS_BAD_FILE, "model file: END section is %u bytes, must be 4", len);
+    at += 8;
+    if (size - at < 4)
+        return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: the checksum needs 4 bytes, %llu remain",
+                        (unsigned long long)(size - at));
+    const uint32_t stored = rd32(b + at);
+    at += 4;
+    if (at != size)
+        return cnn_fail(CNN_STATUS_BAD_FILE, "model file: %llu bytes after the END section",
+                        (unsigned long long)(size - at));
+    if (at != declared)
+        return cnn_fail(CNN_STATUS_BAD_FILE, "model file: header declares %u bytes, the file has %llu",
+                        declared, (unsigned long long)at);
+    const uint32_t crc = crc32_update(0, b, end_at);
+#ifndef CNN_FUZZING /* the fuzzer could never get past a checksum */
+    if (crc != stored)
+        return cnn_fail(CNN_STATUS_CHECKSUM,
+                        "model file damaged: CRC-32 is %u, the file says %u", crc, stored);
+#else
+    (void)crc; (void)stored;
+#endif
+    return CNN_OK;
+}
+
+cnn_status cnn_model_load(cnn_model **out, const uint8_t *bytes, size_t size) {
+    cnn_clear_error();
+    if (!out) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "load: output pointer is NULL");
+    *out = NULL;
+    if (!bytes && size) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "load: NULL bytes");
+    if (!bytes) return cnn_fail(CNN_STATUS_NOT_A_MODEL, "not a wasm-cnn model: 0 bytes");
+    cnn_status s = load(out, bytes, size);
+    if (s != CNN_OK) {
+        cnn_model_free(*out);
+        *out = NULL;
+    }
+    return s;
+}

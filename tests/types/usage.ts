@@ -1,0 +1,54 @@
+// usage.ts — compiled by tests/js/types.test.js with `strict`: the hand-written index.d.ts
+// must accept every documented use, and reject the misuses marked @ts-expect-error (an unused
+// directive is itself an error, so a too-loose type fails the test too).
+import { createModel, loadModel, engineInfo, type Model, type LayerActivation } from 'wasm-cnn';
+
+export async function tour(bytes: Uint8Array): Promise<number> {
+  const net: Model = await createModel({
+    input: [28, 28, 1],
+    layers: [
+      { type: 'conv2d', filters: 6, kernel: 5, stride: 1, padding: 'same', activation: 'relu' },
+      { type: 'maxpool2d', size: 2 },
+      { type: 'conv2d', filters: 16, kernel: [5, 5], padding: 2, name: 'conv_b' },
+      { type: 'avgpool2d', size: [2, 2], stride: 2, padding: 'valid' },
+      { type: 'relu' },
+      { type: 'globalmaxpool2d' },
+      { type: 'flatten' },
+      { type: 'dense', units: 10, activation: 'softmax' },
+      { type: 'activation', activation: 'linear' },
+    ],
+    seed: 1,
+    metadata: { name: 'lenet', labels: ['0', '1'], description: '28×28 digits' },
+  });
+  const probs: Float32Array = net.predict(new Float32Array(784));
+  net.predict({ data: new Uint8ClampedArray(28 * 28 * 4), width: 28, height: 28 }, probs);
+  const batch: Float32Array = net.predictBatch(new Float32Array(784 * 2), 2, { batchSize: 1 });
+  net.predictBatch([new Float32Array(784)], { out: batch });
+  const acts: LayerActivation[] = net.activations(0);
+  const w = net.getWeights(0);
+  if (w) net.setWeights(0, { kernel: w.kernel, bias: [0, 0, 0, 0, 0, 0] });
+  const text: string = net.summary();
+  const again = await loadModel(net.save());
+  const labels: string[] | undefined = again.metadata.labels as string[] | undefined;
+  const info = await engineInfo();
+  net.dispose();
+  void text; void labels; void info.kernels; void acts[0].shape;
+  await loadModel(new URL('file:///tmp/m.wcnn'));
+  await loadModel('models/digits.wcnn');
+
+  // @ts-expect-error: 'filters' is required for conv2d
+  await createModel({ input: [28, 28, 1], layers: [{ type: 'conv2d', kernel: 3 }] });
+  // @ts-expect-error: unknown layer type
+  await createModel({ input: [28, 28, 1], layers: [{ type: 'conv3d', filters: 1, kernel: 3 }] });
+  // @ts-expect-error: pooling takes no numeric padding
+  await createModel({ input: [28, 28, 1], layers: [{ type: 'maxpool2d', size: 2, padding: 1 }] });
+  // @ts-expect-error: input is [h, w, c]
+  await createModel({ input: [28, 28], layers: [] });
+  // @ts-expect-error: unknown activation
+  await createModel({ input: [28, 28, 1], layers: [{ type: 'dense', units: 2, activation: 'gelu' }] });
+  // @ts-expect-error: predict needs an input
+  again.predict();
+  // @ts-expect-error: layers are read-only
+  again.layers = [];
+  return probs.length + batch.length;
+}
