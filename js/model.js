@@ -27,7 +27,9 @@ export class Model {
   constructor(engine, ptr, givenNames = []) {
     this._engine = engine;
     this._ptr = ptr;
-    this._lastN = 0; // images in the last forward pass (0: nothing predicted yet)
+    // The last predict/predictBatch call: how many images it ran, and which of them are still
+    // in the engine (a chunked batch keeps only its last chunk). Count 0: nothing predicted yet.
+    this._last = { count: 0, first: 0, chunk: 0 };
     const c = engine.c;
     const n = c.cnn_model_layer_count(ptr);
     const tmp = engine.alloc(INFO_INTS * 4, 'layer info');
@@ -128,10 +130,12 @@ export class Model {
     e.f32.set(input, base);
   }
 
-  _forward(n) {
+  /** Runs the first n input slots: images first … first + n − 1 of a call of `count` images
+   * made in chunks of `chunk`. */
+  _forward(n, first = 0, count = n, chunk = n) {
     const e = this._engine;
     e.check(e.c.cnn_model_forward(this._ptr, n), 'predict');
-    this._lastN = n;
+    this._last = { count, first, chunk };
   }
 
   /**
@@ -185,7 +189,7 @@ export class Model {
         const base = e.c.cnn_model_input(this._ptr) >> 2;
         e.f32.set(inputs.subarray(start * this.inputSize, (start + m) * this.inputSize), base);
       }
-      this._forward(m);
+      this._forward(m, start, count, chunk);
       const res = e.f32View(e.c.cnn_model_output(this._ptr, -1), m * this.outputSize);
       out.set(res, start * this.outputSize);
     }
@@ -207,14 +211,22 @@ export class Model {
   /**
    * Every layer's output for an image of the last predict/predictBatch call (default: the
    * last image). Each entry's `data` is a copy (a Float32Array you own), in HWC order.
+   * A predictBatch larger than its batchSize (64) keeps only its last chunk in the engine.
    */
   activations(image) {
     this._live('activations');
-    if (!this._lastN) throw new Error('activations(): nothing predicted yet: call predict() first');
-    const slot = image === undefined ? this._lastN - 1 : image;
-    if (!Number.isInteger(slot) || slot < 0 || slot >= this._lastN) {
-      throw new Error(`activations(): image must be 0 to ${this._lastN - 1} (the last call ran ${this._lastN} images), got ${image}`);
+    const { count, first, chunk } = this._last;
+    if (!count) throw new Error('activations(): nothing predicted yet: call predict() first');
+    const i = image === undefined ? count - 1 : image;
+    if (!Number.isInteger(i) || i < 0 || i >= count) {
+      throw new Error(`activations(): image must be 0 to ${count - 1} (the last call ran ${count} images), got ${image}`);
     }
+    if (i < first) {
+      throw new Error(
+        `activations(): image ${i} is no longer in the engine: predictBatch ran ${count} images in chunks of ${chunk} and keeps only the last chunk (images ${first} to ${count - 1}); pass { batchSize: ${count} } to keep them all`,
+      );
+    }
+    const slot = i - first;
     const e = this._engine;
     return this.layers.map((l, i) => {
       const size = l.outputShape.reduce((a, b) => a * b, 1);

@@ -54,14 +54,17 @@
  *   sigmoid, tanh, softmax (softmax is over the last axis: channels, or the units of a vector).
  *
  * ─── Memory and ownership ────────────────────────────────────────────────────────────────────
- *   A model owns three blocks, each allocated once and freed by cnn_model_free:
- *     1. the description and the parameters (sized by the sizing pass at creation);
- *     2. the activations: the input and every layer's output for `capacity` images, sized by
- *        cnn_model_reserve (re-allocated only when a larger batch is reserved);
- *     3. the metadata bytes (only when metadata is set).
- *   cnn_model_forward never allocates. Pointers returned by cnn_model_input/output stay valid
- *   until the next cnn_model_reserve that grows the batch, or cnn_model_free. Flatten layers
- *   share their input's memory (their output pointer equals the previous layer's).
+ *   A sizing pass at creation computes every layer's shapes, parameter offsets and activation
+ *   offsets. A model then owns:
+ *     1. its description (the model struct and its layers), allocated once;
+ *     2. one block of floats: the parameters, then the input and every layer's output for
+ *        `capacity` images. cnn_model_reserve re-allocates it only when a larger batch is asked
+ *        for (the parameters are copied over);
+ *     3. the metadata bytes, only when metadata is set.
+ *   cnn_model_free releases all three. cnn_model_forward never allocates. Pointers from
+ *   cnn_model_input/output/kernel/bias stay valid until the next cnn_model_reserve that grows
+ *   the batch, or cnn_model_free. A linear flatten layer shares its input's memory (its output
+ *   pointer equals the previous layer's).
  *
  * ─── Errors ──────────────────────────────────────────────────────────────────────────────────
  *   Every function that can fail on caller input returns a cnn_status and sets a message
@@ -189,8 +192,9 @@ void cnn_model_input_shape(const cnn_model *model, int32_t *h, int32_t *w, int32
 /* Total parameters (weights and biases) of all layers. */
 size_t cnn_model_param_count(const cnn_model *model);
 
-/* Sizes the activation memory for batches of up to `capacity` images (≥ 1). Re-allocates only
- * when capacity grows; then every pointer from cnn_model_input/output changes. */
+/* Sizes the block for batches of up to `capacity` images (≥ 1). Re-allocates only when
+ * capacity grows; then every pointer from cnn_model_input/output/kernel/bias changes. On
+ * failure the model keeps its old block and capacity. */
 cnn_status cnn_model_reserve(cnn_model *model, int32_t capacity);
 int32_t cnn_model_capacity(const cnn_model *model);
 

@@ -28,16 +28,22 @@ typedef struct cnn_layer {
                                the batch buffer starts at out_offset * capacity              */
 } cnn_layer;
 
+/* A model is its description (this struct and its layers, one allocation, never moves) and
+ * one block of floats: [parameters | activations for `capacity` images]. The block is sized
+ * by the sizing pass and re-allocated only when cnn_model_reserve asks for a larger batch;
+ * kernels and forward passes never allocate. Metadata bytes, if any, are a third allocation. */
 struct cnn_model {
     int32_t in_h, in_w, in_c;
     int32_t n_layers;
-    cnn_layer *layers;      /* n_layers, inside the same block as the model                 */
-    float *params;          /* n_params, inside the same block                              */
+    cnn_layer *layers;      /* n_layers, in the same allocation as the struct                */
+    float *block;           /* params_floats + act_per_image * capacity floats              */
+    size_t params_floats;   /* the parameters' part of the block (n_params, 16-byte rounded) */
+    float *params;          /* == block                                                      */
     size_t n_params;
     size_t in_size;         /* values of one input image                                    */
-    size_t act_per_image;   /* floats of the activation block per image: input + outputs    */
-    int32_t capacity;       /* images the activation block holds (0 before reserve)         */
-    float *acts;            /* activation block: act_per_image * capacity floats            */
+    size_t act_per_image;   /* floats of activations per image: input + every layer output  */
+    int32_t capacity;       /* images the block has room for (0 before reserve)             */
+    float *acts;            /* block + params_floats, or NULL before reserve                */
     uint8_t *meta;          /* metadata bytes (META section encoding), or NULL              */
     size_t meta_size;
 };

@@ -1,5 +1,6 @@
-/* model.c — sequential models: shape inference, the sizing pass, the three memory blocks,
- * deterministic weight initialisation and the forward pass.
+/* model.c — sequential models: shape inference, the sizing pass, the model's memory (its
+ * description and one block of parameters + activations), deterministic weight initialisation
+ * and the forward pass.
  *
  * Not here: the layers' arithmetic (conv2d.c, pool2d.c, dense.c, activation.c) and model
  * files (model-format.c). */
@@ -216,7 +217,7 @@ cnn_status cnn_layer_infer(cnn_layer_info *info, int32_t index, int32_t in_rank,
     return CNN_OK;
 }
 
-/* ─── Building: the sizing pass and block 1 ─────────────────────────────────────────────── */
+/* ─── Building: the sizing pass and the allocations ─────────────────────────────────────── */
 
 static size_t round_up4(size_t n) { return (n + 3) & ~(size_t)3; }
 
@@ -280,22 +281,22 @@ cnn_status cnn_model_build(cnn_model **out, int32_t in_h, int32_t in_w, int32_t 
     uint64_t n_params = 0, act = 0;
     TRY(size_layers(NULL, in_h, in_w, in_c, layers, n_layers, &n_params, &act));
 
-    /* Block 1: the model, its layers and its parameters. */
+    /* The model object: its fixed description (this struct and the layers). */
     const size_t head = (sizeof(cnn_model) + 15) & ~(size_t)15;
-    const size_t layers_bytes = (sizeof(cnn_layer) * (size_t)n_layers + 15) & ~(size_t)15;
-    const uint64_t total = (uint64_t)head + layers_bytes + n_params * sizeof(float);
-    if (total > SIZE_MAX / 2)
-        return cnn_fail(CNN_STATUS_TOO_LARGE, "model: %llu bytes of parameters do not fit in memory",
-                        (unsigned long long)total);
-    uint8_t *block = (uint8_t *)calloc(1, (size_t)total);
-    if (!block)
+    cnn_model *m = (cnn_model *)calloc(1, head + sizeof(cnn_layer) * (size_t)n_layers);
+    if (!m) return cnn_fail(CNN_STATUS_OUT_OF_MEMORY, "model: cannot allocate its description");
+    /* The block: parameters now, activations from the first cnn_model_reserve. */
+    m->params_floats = round_up4((size_t)n_params) + 4; /* + 4: never a malloc(0) */
+    m->block = (float *)calloc(m->params_floats, sizeof(float));
+    if (!m->block) {
+        free(m);
         return cnn_fail(CNN_STATUS_OUT_OF_MEMORY, "model: cannot allocate %llu bytes for parameters",
-                        (unsigned long long)total);
-    cnn_model *m = (cnn_model *)block;
+                        (unsigned long long)n_params * 4);
+    }
     m->in_h = in_h; m->in_w = in_w; m->in_c = in_c;
     m->n_layers = n_layers;
-    m->layers = (cnn_layer *)(block + head);
-    m->params = (float *)(block + head + layers_bytes);
+    m->layers = (cnn_layer *)((uint8_t *)m + head);
+    m->params = m->block;
     m->n_params = (size_t)n_params;
     m->in_size = (size_t)in_size;
     m->act_per_image = (size_t)act;
@@ -361,9 +362,9 @@ cnn_status cnn_model_create(cnn_model **out, int32_t in_h, int32_t in_w, int32_t
 
 void cnn_model_free(cnn_model *m) {
     if (!m) return;
-    free(m->acts);
+    free(m->block);   /* parameters and activations */
     free(m->meta);
-    free(m);   /* block 1: model, layers and parameters */
+    free(m);          /* the description */
 }
 
 /* ─── Queries ───────────────────────────────────────────────────────────────────────────── */
@@ -397,28 +398,35 @@ float *cnn_model_bias(cnn_model *m, int32_t i) {
     return m->params + m->layers[i].bias_offset;
 }
 
-/* ─── Block 2: activations, and the forward pass ────────────────────────────────────────── */
+/* ─── Activations (in the block), and the forward pass ─────────────────────────────────── */
 
 cnn_status cnn_model_reserve(cnn_model *m, int32_t capacity) {
     if (!m) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "reserve: model is NULL");
     if (capacity < 1)
         return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "batch size must be positive, got %d", capacity);
     if (capacity <= m->capacity) return CNN_OK;
-    const uint64_t bytes = (uint64_t)m->act_per_image * (uint64_t)capacity * sizeof(float);
-    if (bytes > SIZE_MAX / 2 || bytes > ((uint64_t)1 << 31))
+    const uint64_t act_bytes = (uint64_t)m->act_per_image * (uint64_t)capacity * sizeof(float);
+    if (act_bytes > ((uint64_t)1 << 31))
         return cnn_fail(CNN_STATUS_TOO_LARGE,
                         "batch of %d images needs %llu bytes of activations, over the 2 GiB limit",
+                        capacity, (unsigned long long)act_bytes);
+    const uint64_t bytes = (uint64_t)m->params_floats * sizeof(float) + act_bytes;
+    if (bytes > SIZE_MAX / 2)
+        return cnn_fail(CNN_STATUS_TOO_LARGE, "batch of %d images: %llu bytes do not fit in memory",
                         capacity, (unsigned long long)bytes);
-    /* Free first: the old contents are not needed, and this keeps the peak low. */
-    free(m->acts);
-    m->acts = NULL;
-    m->capacity = 0;
-    m->acts = (float *)malloc((size_t)bytes);
-    if (!m->acts)
+    /* A new block: the parameters move over, the activations start at zero. On failure the
+     * old block (and capacity) stays as it was. */
+    float *block = (float *)malloc((size_t)bytes);
+    if (!block)
         return cnn_fail(CNN_STATUS_OUT_OF_MEMORY,
                         "cannot allocate %llu bytes of activations for a batch of %d",
-                        (unsigned long long)bytes, capacity);
-    memset(m->acts, 0, (size_t)bytes);
+                        (unsigned long long)act_bytes, capacity);
+    memcpy(block, m->block, m->params_floats * sizeof(float));
+    memset(block + m->params_floats, 0, (size_t)act_bytes);
+    free(m->block);
+    m->block = block;
+    m->params = block;
+    m->acts = block + m->params_floats;
     m->capacity = capacity;
     return CNN_OK;
 }

@@ -35,6 +35,7 @@ run c-wasm make --no-print-directory test-c-wasm
 run jest bash tests/jest-count.sh
 run fuzz bash tests/fuzz-count.sh
 run browser node tests/browser/run.js
+run bundler node tests/bundler/run.js
 
 echo "━━━"
 echo "$total_pass passed, $total_fail failed"

@@ -301,6 +301,29 @@ static void test_lenet_batch_and_kernels_agree(void) {
     cnn_model_free(m);
 }
 
+/* Growing the batch moves the block: parameters travel with it, outputs stay the same. */
+static void test_reserve_keeps_parameters(void) {
+    cnn_model *m = NULL;
+    CHECK_STATUS(cnn_model_create(&m, 28, 28, 1, LENET, 8, 5), CNN_OK);
+    if (!m) return;
+    cnn_model_bias(m, 7)[3] = 0.5f;
+    CHECK_STATUS(cnn_model_reserve(m, 1), CNN_OK);
+    unsigned seed = 9;
+    for (int i = 0; i < 784; i++) cnn_model_input(m)[i] = (test_rand(&seed) + 1) / 2;
+    float before[10], image[784];
+    memcpy(image, cnn_model_input(m), sizeof image);
+    cnn_model_forward(m, 1);
+    memcpy(before, cnn_model_output(m, -1), sizeof before);
+    CHECK_STATUS(cnn_model_reserve(m, 40), CNN_OK);
+    CHECK(cnn_model_capacity(m) == 40 && cnn_model_bias(m, 7)[3] == 0.5f);
+    memcpy(cnn_model_input(m) + 39 * 784, image, sizeof image);
+    CHECK_STATUS(cnn_model_forward(m, 40), CNN_OK);
+    CHECK(memcmp(before, cnn_model_output(m, -1) + 39 * 10, sizeof before) == 0);
+    CHECK_STATUS(cnn_model_reserve(m, 8), CNN_OK);           /* smaller: nothing moves */
+    CHECK(cnn_model_capacity(m) == 40);
+    cnn_model_free(m);
+}
+
 static void test_param_counts_chain(void) {
     /* 32×32×3: conv k5 d8 → [(5·5·3)+1]·8 = 608; conv k3 d16 → [(3·3·8)+1]·16 = 1168;
      * conv k1 d32 → [(1·1·16)+1]·32 = 544 */
@@ -333,5 +356,6 @@ TEST_TABLE(layer_tests) = {
     { "flatten: shares memory when linear, own buffer otherwise", test_fused_activation_and_flatten },
     { "model: LeNet batch == single, simd == scalar", test_lenet_batch_and_kernels_agree },
     { "model: parameter counts [(k·k·p)+1]·d", test_param_counts_chain },
+    { "model: a larger reserve moves the parameters with the block", test_reserve_keeps_parameters },
     TEST_END,
 };

@@ -138,6 +138,7 @@ static void test_bad_calls(void) {
     CHECK(cnn_model_kernel(m, 0) == NULL && cnn_model_bias(m, 5) == NULL);
     CHECK_STATUS(cnn_model_reserve(m, 1 << 30), CNN_STATUS_TOO_LARGE);
     CHECK(cnn_model_capacity(m) == 2);                     /* a failed reserve keeps the old */
+    CHECK_STATUS(cnn_model_forward(m, 2), CNN_OK);
     cnn_model_free(m);
     cnn_model_free(NULL);
 }

@@ -1,6 +1,7 @@
 // The JavaScript API's contract: misuse throws an Error naming the layer/argument and the
 // problem; batches equal single predictions; activations are copies; dispose is final.
-import { createModel, engineInfo } from '../../js/index.js';
+// Imported by package name: jest resolves it through package.json "exports", as for a user.
+import { createModel, engineInfo } from 'wasm-cnn';
 import { LENET } from '../fixtures.js';
 
 const lenet = (seed = 1) => createModel({ input: [28, 28, 1], layers: LENET, seed });
@@ -121,6 +122,19 @@ describe('behaviour', () => {
     net.predictBatch(both, 2);
     expect(Array.from(net.activations(1)[7].data)).toEqual(Array.from(out));
     expect(Array.from(net.activations()[7].data)).toEqual(Array.from(out));
+    net.dispose();
+  });
+
+  test('activations after a chunked predictBatch: the last chunk by image index, a clear error for the rest', async () => {
+    const net = await createModel({ input: [1, 1, 2], layers: [{ type: 'flatten' }, { type: 'dense', units: 1 }], seed: 1 });
+    net.setWeights(1, { kernel: [1, 0], bias: [0] }); // output = first input value
+    const out = net.predictBatch(Float32Array.from([0, 0, 1, 0, 2, 0, 3, 0, 4, 0]), 5, { batchSize: 2 });
+    expect(Array.from(out)).toEqual([0, 1, 2, 3, 4]);
+    expect(Array.from(net.activations()[1].data)).toEqual([4]);
+    expect(Array.from(net.activations(4)[1].data)).toEqual([4]);
+    expect(() => net.activations(0)).toThrow('activations(): image 0 is no longer in the engine: predictBatch ran 5 images in chunks of 2 and keeps only the last chunk (images 4 to 4); pass { batchSize: 5 } to keep them all');
+    net.predictBatch(Float32Array.from([0, 0, 1, 0, 2, 0, 3, 0, 4, 0]), 5, { batchSize: 5 });
+    expect(Array.from(net.activations(1)[1].data)).toEqual([1]);
     net.dispose();
   });
 

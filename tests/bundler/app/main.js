@@ -1,0 +1,17 @@
+// A user's app: imports the package by name, no loader configuration of any kind.
+import { createModel, engineInfo } from 'wasm-cnn';
+
+window.runModel = async ({ layers, seed, x }) => {
+  const net = await createModel({ input: [28, 28, 1], layers, seed });
+  const out = Array.from(net.predict(new Float32Array(x)));
+  const worker = await new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    w.onmessage = ({ data }) => resolve(data);
+    w.onerror = (e) => reject(new Error(`worker: ${e.message}`));
+    w.postMessage({ layers, seed, x });
+  });
+  net.dispose();
+  return { out, worker, kernels: (await engineInfo()).kernels };
+};
+document.getElementById('result').textContent = 'ready';
+window.ready = true;

@@ -1,0 +1,72 @@
+// run.js — the published package in a real bundler: `npm pack` the repo, install the tarball
+// into a fresh app (build/bundler-app), bundle it with Vite, open the built page in headless
+// Chromium and check that a model imported by name predicts exactly what Node predicts, in
+// the page and in a bundled module worker. Prints "bundler: N passed, N failed".
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import sirv from 'sirv';
+import { chromium } from 'playwright-core';
+import { build } from 'vite';
+import { createModel } from '../../js/index.js';
+import { LENET } from '../fixtures.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const app = `${root}build/bundler-app`;
+let passed = 0;
+let failed = 0;
+const result = (name, ok, detail = '') => {
+  if (ok) passed++; else failed++;
+  console.log(`${ok ? 'ok     ' : 'not ok '} ${name}${ok ? '' : `\n  ${detail}`}`);
+};
+
+try {
+  // 1. The tarball users get from the registry, installed into a clean app.
+  rmSync(app, { recursive: true, force: true });
+  mkdirSync(app, { recursive: true });
+  const tgz = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', app, '--silent'], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop();
+  cpSync(`${root}tests/bundler/app`, app, { recursive: true });
+  writeFileSync(`${app}/package.json`, JSON.stringify({ name: 'bundler-app', private: true, type: 'module', dependencies: { 'wasm-cnn': `file:./${tgz}` } }, null, 2));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', '--silent'], { cwd: app, stdio: 'inherit' });
+
+  // 2. A production Vite build with Vite's defaults: no plugin, no wasm or worker settings.
+  await build({ root: app, logLevel: 'warn', build: { outDir: `${app}/dist`, emptyOutDir: true } });
+  const assets = readdirSync(`${app}/dist/assets`);
+  result('vite build bundles the package (no .wasm file to host)', assets.some((f) => f.endsWith('.js')) && !assets.some((f) => f.endsWith('.wasm')), `assets: ${assets}`);
+
+  // 3. The built app in Chromium.
+  const x = Array.from({ length: 784 }, (_, i) => ((i * 53) % 89) / 88);
+  const ref = await createModel({ input: [28, 28, 1], layers: LENET, seed: 21 });
+  const expected = Array.from(ref.predict(new Float32Array(x)));
+  ref.dispose();
+  const serve = sirv(`${app}/dist`, { dev: true });
+  const server = http.createServer((req, res) => serve(req, res, () => { res.statusCode = 404; res.end(); }));
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-quic'],
+  });
+  try {
+    const page = await browser.newPage();
+    const problems = [];
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('requestfailed', (r) => problems.push(`request failed ${r.url()}`));
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
+    const got = await page.evaluate((arg) => window.runModel(arg), { layers: LENET, seed: 21, x });
+    const same = (a) => a.length === 10 && a.every((v, i) => v === expected[i]);
+    result('bundled page: import by name, predict equals Node bit for bit', same(got.out) && got.kernels === 'wasmsimd', `page ${got.out} kernels ${got.kernels}; node ${expected}`);
+    result('bundled module worker: the same', same(got.worker), `worker ${got.worker}`);
+    result('no console errors or failed requests', problems.length === 0, problems.join('\n  '));
+  } finally {
+    await browser.close();
+    server.close();
+  }
+} catch (err) {
+  result('bundler test ran to the end', false, String(err.stack || err));
+}
+console.log(`bundler: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
