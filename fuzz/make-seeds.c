@@ -7,6 +7,7 @@
 
 #include "../src/cnn.h"
 
+/* with_meta: 1 adds metadata, 2 also an Adam optimiser (cross-entropy) after one step */
 static int write_model(const char *dir, const char *name, int h, int w, int c,
                        const cnn_layer_spec *layers, int n, int with_meta) {
     cnn_model *m = NULL;
@@ -19,9 +20,20 @@ static int write_model(const char *dir, const char *name, int h, int w, int c,
         const uint8_t meta[] = { 1, 0, 0, 0, 4, 0, 0, 0, 'n', 'a', 'm', 'e', 4, 0, 0, 0, 's', 'e', 'e', 'd' };
         cnn_model_set_metadata(m, meta, sizeof meta);
     }
-    size_t size = cnn_model_save_size(m), written;
+    uint32_t flags = 0;
+    if (with_meta == 2) {
+        cnn_optimizer opt = cnn_optimizer_default(CNN_OPTIMIZER_ADAM, CNN_LOSS_CROSSENTROPY);
+        int32_t label = 1;
+        if (cnn_model_set_optimizer(m, &opt) != CNN_OK || cnn_model_reserve(m, 1) != CNN_OK ||
+            cnn_model_train_step(m, &label, 1, NULL, NULL) != CNN_OK) {
+            fprintf(stderr, "make-seeds: %s: %s\n", name, cnn_error_message());
+            return 1;
+        }
+        flags = CNN_SAVE_OPTIMIZER;
+    }
+    size_t size = cnn_model_save_size(m, flags), written;
     uint8_t *buf = malloc(size);
-    cnn_model_save(m, buf, size, &written);
+    cnn_model_save(m, buf, size, flags, &written);
     char path[1024];
     snprintf(path, sizeof path, "%s/%s.wcnn", dir, name);
     FILE *f = fopen(path, "wb");
@@ -50,6 +62,7 @@ int main(int argc, char **argv) {
         { .type = CNN_LAYER_DENSE, .units = 3, .activation = CNN_ACT_SOFTMAX },
     };
     bad |= write_model(dir, "small-lenet", 10, 10, 1, lenet, 7, 1);
+    bad |= write_model(dir, "small-lenet-adam", 10, 10, 1, lenet, 7, 2);
     const cnn_layer_spec global[] = {
         { .type = CNN_LAYER_CONV2D, .units = 4, .kernel_h = 2, .kernel_w = 3, .stride_h = 2, .stride_w = 1,
           .padding = CNN_PAD_EXPLICIT, .pad_h = 1, .pad_w = 2 },

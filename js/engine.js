@@ -31,7 +31,7 @@ export function getEngine() {
   return enginePromise;
 }
 
-function decodeBase64(text) {
+export function decodeBase64(text) {
   const bin = atob(text);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);

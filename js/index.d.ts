@@ -136,6 +136,95 @@ export interface PredictBatchOptions {
   out?: Float32Array;
 }
 
+export type Loss = 'crossentropy' | 'mse';
+export type Schedule =
+  | { type: 'constant' }
+  /** lr · gamma^floor(step / stepSize); in fit, `everyEpochs` may replace stepSize. */
+  | { type: 'step'; stepSize?: number; everyEpochs?: number; gamma?: number }
+  /** From lr to minLearningRate over decaySteps (fit: the whole run by default). */
+  | { type: 'cosine'; decaySteps?: number; minLearningRate?: number };
+
+export interface OptimizerOptions {
+  /** Default 'adam'. */
+  optimizer?: 'adam' | 'sgd';
+  /** Default: 'crossentropy' for a softmax output, else 'mse'. */
+  loss?: Loss;
+  /** Default 1e-3 (adam), 0.01 (sgd). */
+  learningRate?: number;
+  /** SGD: v = μ·v + g; w −= lr·v. Default 0. */
+  momentum?: number;
+  nesterov?: boolean;
+  /** Adam: defaults 0.9, 0.999, 1e-7. */
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /** L2 on kernels (not biases): g += weightDecay · w. Default 0. */
+  weightDecay?: number;
+  schedule?: Schedule;
+}
+
+export interface OptimizerState {
+  optimizer: 'adam' | 'sgd';
+  loss: Loss;
+  learningRate: number;
+  momentum?: number;
+  nesterov?: boolean;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  weightDecay: number;
+  schedule: Schedule;
+  /** Optimiser steps taken. */
+  steps: number;
+  /** The rate the next step uses, after the schedule. */
+  currentLearningRate: number;
+}
+
+/** Class indices for cross-entropy; n × outputs targets (Float32Array) for mse. */
+export type Labels = Uint8Array | Int32Array | ArrayLike<number> | Float32Array;
+
+export interface BatchLogs {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  accuracy: number;
+  imagesPerSecond: number;
+}
+export interface EpochLogs {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  imagesPerSecond: number;
+  seconds: number;
+  valLoss?: number;
+  valAccuracy?: number;
+}
+
+export interface FitOptions extends OptimizerOptions {
+  /** Default 1. */
+  epochs?: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Default true (deterministic, from `seed`). */
+  shuffle?: boolean;
+  seed?: number;
+  validation?: { inputs: Float32Array | ModelInput[]; labels: Labels };
+  onBatchEnd?: (logs: BatchLogs) => void | Promise<void>;
+  onEpochEnd?: (logs: EpochLogs) => void | Promise<void>;
+  /** Stops cleanly between batches. */
+  signal?: AbortSignal;
+}
+
+export interface History {
+  loss: number[];
+  accuracy: number[];
+  valLoss: number[];
+  valAccuracy: number[];
+  /** true if the signal stopped it. */
+  stopped: boolean;
+}
+
 export declare class Model {
   private constructor();
   readonly layers: ReadonlyArray<Readonly<LayerInfo>>;
@@ -165,8 +254,24 @@ export declare class Model {
   getWeights(i: number): Weights | null;
   setWeights(i: number, weights: { kernel?: ArrayLike<number>; bias?: ArrayLike<number> }): void;
   setMetadata(metadata: Metadata): void;
-  /** The model file (docs/model-format.md). */
-  save(): Uint8Array;
+  /** The model file (docs/model-format.md); withOptimizer adds the optimiser state to resume training. */
+  save(options?: { withOptimizer?: boolean }): Uint8Array;
+
+  /** Sets (and resets) the optimiser. fit and trainBatch use Adam if none is set. */
+  setOptimizer(options?: OptimizerOptions): void;
+  /** The optimiser in use, or null. */
+  readonly optimizer: OptimizerState | null;
+  /** One optimiser step on n images; returns the batch's mean loss (computed before the update). */
+  trainBatch(inputs: Float32Array | ModelInput[], labels: Labels, n?: number): number;
+  /** Mini-batch training; yields to the event loop between batches. */
+  fit(inputs: Float32Array | ModelInput[], labels: Labels, options?: FitOptions): Promise<History>;
+  evaluate(inputs: Float32Array | ModelInput[], labels: Labels, options?: { batchSize?: number; loss?: Loss }): { loss: number; accuracy: number };
+  /** Gradients of the mean loss, no update: per layer (null without parameters) and for the input. */
+  gradients(inputs: Float32Array | ModelInput[], labels: Labels, n?: number, options?: { loss?: Loss }): {
+    loss: number;
+    layers: Array<{ kernel: Float32Array; bias: Float32Array } | null>;
+    input: Float32Array;
+  };
   /** Frees the model's WebAssembly memory; later calls throw. */
   dispose(): void;
 }
@@ -174,6 +279,8 @@ export declare class Model {
 export declare function createModel(definition: ModelDefinition): Promise<Model>;
 /** Uint8Array | ArrayBuffer | Response | URL | string (fetched in browsers; a path or file: URL in Node). */
 export declare function loadModel(source: Uint8Array | ArrayBuffer | ArrayBufferView | Response | URL | string): Promise<Model>;
+/** The digit model wasm-cnn ships (LeNet-5 on MNIST; see models/digits-report.md). */
+export declare function loadDigitModel(): Promise<Model>;
 export declare function engineInfo(): Promise<{
   version: string;
   simd: boolean;

@@ -6,7 +6,7 @@
 // models run synchronously (predict, activations, getWeights …). See README.md for the API
 // table and index.d.ts for the types.
 
-import { getEngine, SIMD_SUPPORT } from './engine.js';
+import { decodeBase64, getEngine, SIMD_SUPPORT } from './engine.js';
 import { encodeLayers, SPEC_INTS } from './layers.js';
 import { encodeMetadata } from './metadata.js';
 import { Model } from './model.js';
@@ -149,6 +149,18 @@ export async function loadModel(source) {
     e.c.cnn_model_free(model);
     throw err;
   }
+}
+
+/**
+ * The digit model wasm-cnn ships (models/digits.wcnn, trained by `make weights`): LeNet-5,
+ * 28×28×1 input (white digit on black, values in [0, 1], MNIST-style centred), 10 outputs
+ * (softmax over "0"–"9"); see models/digits-report.md for its accuracy. Its bytes are
+ * inlined in a module imported on first call, so bundlers split it out with no
+ * configuration. The raw file is also exported as 'wasm-cnn/models/digits.wcnn'.
+ */
+export async function loadDigitModel() {
+  const { default: base64 } = await import('../models/digits.js');
+  return loadModel(decodeBase64(base64));
 }
 
 /**

@@ -8,6 +8,7 @@
 import { decodeInfo, layerConfig, layerNames } from './layers.js';
 import { decodeMetadata, encodeMetadata } from './metadata.js';
 import { imageToFloats, isImageLike } from './image.js';
+import { trainingMethods } from './training.js';
 
 const INFO_INTS = 28; // CNN_LAYER_INFO_INTS
 const DEFAULT_CHUNK = 64; // predictBatch runs at most this many images per engine call
@@ -330,20 +331,30 @@ export class Model {
     this._writeMetadata(keep ? { ...meta, layer_names: keep } : meta);
   }
 
-  /** The model file (docs/model-format.md): architecture, weights, metadata. */
-  save() {
+  /**
+   * The model file (docs/model-format.md): architecture, weights, metadata; with
+   * { withOptimizer: true } also the optimiser, its step count and state, so that training
+   * resumes exactly where it stopped.
+   */
+  save({ withOptimizer = false } = {}) {
     const ptr = this._live('save');
     const e = this._engine;
-    const size = e.c.cnn_model_save_size(ptr);
+    const flags = withOptimizer ? 1 : 0;
+    if (withOptimizer && !this.optimizer) throw new Error('save: withOptimizer asked, but no optimizer is set (setOptimizer or fit first)');
+    const size = e.c.cnn_model_save_size(ptr, flags);
     const buf = e.alloc(size, 'save');
     try {
-      e.check(e.c.cnn_model_save(ptr, buf, size, e.scratch), 'save');
+      e.check(e.c.cnn_model_save(ptr, buf, size, flags, e.scratch), 'save');
       return e.u8.slice(buf, buf + size);
     } finally {
       e.free(buf);
     }
   }
 }
+
+// Training (setOptimizer, optimizer, trainBatch, fit, evaluate, gradients) lives in
+// training.js; its methods and getters become Model's own.
+Object.defineProperties(Model.prototype, Object.getOwnPropertyDescriptors(trainingMethods));
 
 function describeInput(x) {
   if (x === null || x === undefined) return String(x);

@@ -193,8 +193,9 @@ void cnn_model_input_shape(const cnn_model *model, int32_t *h, int32_t *w, int32
 size_t cnn_model_param_count(const cnn_model *model);
 
 /* Sizes the block for batches of up to `capacity` images (≥ 1). Re-allocates only when
- * capacity grows; then every pointer from cnn_model_input/output/kernel/bias changes. On
- * failure the model keeps its old block and capacity. */
+ * capacity grows; then every pointer from cnn_model_input/output/kernel/bias changes, the
+ * parameters and the input images move over, and layer outputs are cleared (the next forward
+ * pass recomputes them). On failure the model keeps its old block and capacity. */
 cnn_status cnn_model_reserve(cnn_model *model, int32_t capacity);
 int32_t cnn_model_capacity(const cnn_model *model);
 
@@ -209,6 +210,97 @@ cnn_status cnn_model_forward(cnn_model *model, int32_t n);
 float *cnn_model_kernel(cnn_model *model, int32_t i);
 float *cnn_model_bias(cnn_model *model, int32_t i);
 
+/* ─── Training ────────────────────────────────────────────────────────────────────────────
+ * Backpropagation through every layer type, two losses and two optimisers, all in the model's
+ * one block (sized once per model and batch capacity; a training step never allocates).
+ *
+ *     cnn_optimizer opt = cnn_optimizer_default(CNN_OPTIMIZER_ADAM, CNN_LOSS_CROSSENTROPY);
+ *     cnn_model_set_optimizer(m, &opt);        // allocates gradients and optimiser state
+ *     cnn_model_reserve(m, 64);
+ *     for each batch: write images to cnn_model_input(m), then
+ *         cnn_model_train_step(m, labels, n, &loss, &correct);   // int32 class labels
+ *
+ * Determinism: the same weights, optimiser, data and order give bit-identical weights on the
+ * same build (no threads, no randomness inside a step). */
+typedef enum cnn_loss {
+    CNN_LOSS_CROSSENTROPY = 1, /* softmax output layer + int32 class labels; computed from the
+                                  logits (log-sum-exp), fused with the softmax gradient       */
+    CNN_LOSS_MSE = 2,          /* float targets (n × outputs); mean over outputs and images  */
+} cnn_loss;
+
+typedef enum cnn_optimizer_type {
+    CNN_OPTIMIZER_SGD = 1,     /* v = μ·v + g;  w −= lr·v  (Nesterov: w −= lr·(g + μ·v))      */
+    CNN_OPTIMIZER_ADAM = 2,    /* Kingma & Ba 2015, with bias correction                     */
+} cnn_optimizer_type;
+
+typedef enum cnn_schedule {
+    CNN_SCHEDULE_CONSTANT = 0,
+    CNN_SCHEDULE_STEP = 1,     /* lr · gamma^floor(step / step_size)                          */
+    CNN_SCHEDULE_COSINE = 2,   /* from lr to min_lr over decay_steps, then min_lr             */
+} cnn_schedule;
+
+/* The optimiser and its hyper-parameters (16 × 4 bytes: also the OPTM record of model files
+ * and what JavaScript writes; never reorder). */
+typedef struct cnn_optimizer {
+    int32_t type;              /* cnn_optimizer_type                                          */
+    int32_t loss;              /* cnn_loss                                                    */
+    float learning_rate;       /* > 0                                                         */
+    float momentum;            /* SGD, in [0, 1); 0: plain SGD                                */
+    int32_t nesterov;          /* SGD with momentum: 1 for Nesterov                           */
+    float beta1, beta2;        /* Adam, in [0, 1) (0.9, 0.999)                                */
+    float epsilon;             /* Adam, > 0 (1e-7)                                            */
+    float weight_decay;        /* ≥ 0: L2 on kernels (not biases): g += weight_decay · w      */
+    int32_t schedule;          /* cnn_schedule                                                */
+    int32_t step_size;         /* STEP: ≥ 1                                                   */
+    float gamma;               /* STEP: in (0, 1]                                             */
+    int32_t decay_steps;       /* COSINE: ≥ 1                                                 */
+    float min_learning_rate;   /* COSINE: in [0, learning_rate]                               */
+    int32_t reserved[2];       /* must be 0                                                   */
+} cnn_optimizer;
+
+/* Defaults: Adam lr 1e-3, β 0.9/0.999, ε 1e-7; SGD lr 0.01, no momentum; constant schedule. */
+cnn_optimizer cnn_optimizer_default(cnn_optimizer_type type, cnn_loss loss);
+/* Validates `opt`, sets up the training memory (gradients, optimiser state, activation
+ * gradients; the first time, this re-allocates the block as cnn_model_reserve does) and
+ * resets the optimiser state and step count. */
+cnn_status cnn_model_set_optimizer(cnn_model *model, const cnn_optimizer *opt);
+/* The optimiser in use and the steps taken; CNN_STATUS_INVALID_ARGUMENT if none is set. */
+cnn_status cnn_model_get_optimizer(const cnn_model *model, cnn_optimizer *opt, uint32_t *steps);
+/* The learning rate the next step will use (after the schedule). */
+float cnn_model_learning_rate(const cnn_model *model);
+
+/* One optimiser step on the first n images of the input. `labels`: int32 class indices (n)
+ * for cross-entropy, float targets (n × outputs) for MSE. *loss receives the mean data loss
+ * of the batch before the step (weight decay not included), *correct the images whose
+ * largest output is the label (MSE: the target's largest). Either pointer may be NULL. */
+cnn_status cnn_model_train_step(cnn_model *model, const void *labels, int32_t n, float *loss,
+                                int32_t *correct);
+/* Forward pass and loss, no update; needs no optimiser (loss given here). */
+cnn_status cnn_model_evaluate(cnn_model *model, int32_t loss_type, const void *labels, int32_t n,
+                              float *loss, int32_t *correct);
+/* Forward and backward pass, no update: fills the gradients of the mean data loss with
+ * respect to every parameter (cnn_model_kernel_grad/bias_grad) and to the input
+ * (cnn_model_input_grad). Sets up training memory (not an optimiser) the first time. */
+cnn_status cnn_model_gradients(cnn_model *model, int32_t loss_type, const void *labels, int32_t n,
+                               float *loss);
+/* Gradients from the last train step or cnn_model_gradients, in the layouts of the
+ * parameters and the input. NULL before training memory exists. */
+float *cnn_model_kernel_grad(cnn_model *model, int32_t i);
+float *cnn_model_bias_grad(cnn_model *model, int32_t i);
+float *cnn_model_input_grad(cnn_model *model);
+/* All parameters as one array (cnn_model_param_count values: every layer's kernel then bias,
+ * in layer order, as in model files), and their gradients in the same layout (NULL before
+ * training memory exists). For data-parallel training: compute cnn_model_gradients on
+ * replicas, combine the gradients into one model's, then cnn_model_apply_gradients. */
+float *cnn_model_params(cnn_model *model);
+float *cnn_model_param_grads(cnn_model *model);
+/* One optimiser update (weight decay included) from the gradients now in the model. */
+cnn_status cnn_model_apply_gradients(cnn_model *model);
+/* Room in the block for the labels of `capacity` images (int32 class indices or float
+ * targets, up to outputs values per image); callers may pass it as `labels` (JavaScript
+ * does). NULL before cnn_model_reserve. Moves with the block. */
+void *cnn_model_targets(cnn_model *model);
+
 /* ─── Metadata ──────────────────────────────────────────────────────────────────────────── */
 /* Free-form key/value strings saved with the model (name, labels, input description …),
  * in the encoding of the META section of docs/model-format.md. */
@@ -216,10 +308,15 @@ cnn_status cnn_model_set_metadata(cnn_model *model, const uint8_t *bytes, size_t
 const uint8_t *cnn_model_metadata(const cnn_model *model, size_t *size);
 
 /* ─── Model files ───────────────────────────────────────────────────────────────────────── */
-/* The exact number of bytes cnn_model_save writes. */
-size_t cnn_model_save_size(const cnn_model *model);
-/* Writes the model file into buf (capacity bytes); *written receives the size. */
-cnn_status cnn_model_save(const cnn_model *model, uint8_t *buf, size_t capacity, size_t *written);
+/* What a file holds besides the architecture, weights and metadata. */
+#define CNN_SAVE_OPTIMIZER 1 /* the optimiser, its step count and state, to resume training */
+/* The exact number of bytes cnn_model_save writes with these flags. */
+size_t cnn_model_save_size(const cnn_model *model, uint32_t flags);
+/* Writes the model file into buf (capacity bytes); *written receives the size.
+ * CNN_SAVE_OPTIMIZER without an optimiser set is an error. cnn_model_load restores an
+ * optimiser it finds (training memory included). */
+cnn_status cnn_model_save(const cnn_model *model, uint8_t *buf, size_t capacity, uint32_t flags,
+                          size_t *written);
 
 /* ─── Kernels ───────────────────────────────────────────────────────────────────────────── */
 /* Every kernel has a scalar reference and a SIMD twin (WebAssembly SIMD; in native builds the

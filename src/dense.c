@@ -11,5 +11,18 @@ void cnn_dense_forward(const cnn_kernels *k, float *out, const float *in, const 
         memcpy(o, bias, U * sizeof(float));
         k->gemv_acc(o, in + (size_t)b * I, kernel, I, U);
     }
-    cnn_activation_forward(k, out, out, info->spec.activation, (size_t)n, U);
+}
+
+/* Backward, given dz = ∂L/∂(pre-activation output) (n, units):
+ *   dbias += Σ_n dz;  dkernel (in, units) += Σ_n in ⊗ dz;  din (in) += kernel · dz  (if din) */
+void cnn_dense_backward(const cnn_kernels *k, float *din, float *dkernel, float *dbias,
+                        const float *dz, const float *in, const float *kernel,
+                        const cnn_layer_info *info, int32_t n) {
+    const size_t I = (size_t)info->in_c, U = (size_t)info->out_c;
+    for (int32_t b = 0; b < n; b++) {
+        const float *g = dz + (size_t)b * U;
+        k->vadd_acc(dbias, g, U);
+        k->ger_acc(dkernel, in + (size_t)b * I, g, I, U);
+        if (din) k->gemv_t_acc(din + (size_t)b * I, kernel, g, I, U);
+    }
 }

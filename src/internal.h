@@ -29,24 +29,40 @@ typedef struct cnn_layer {
 } cnn_layer;
 
 /* A model is its description (this struct and its layers, one allocation, never moves) and
- * one block of floats: [parameters | activations for `capacity` images]. The block is sized
- * by the sizing pass and re-allocated only when cnn_model_reserve asks for a larger batch;
- * kernels and forward passes never allocate. Metadata bytes, if any, are a third allocation. */
+ * one block of floats (layout in model.c: parameters, training state, activations). The
+ * block is sized by the sizing pass and re-allocated only when a larger batch is reserved or
+ * training is set up; kernels, forward and training steps never allocate. Metadata bytes, if
+ * any, are a third allocation. */
 struct cnn_model {
     int32_t in_h, in_w, in_c;
     int32_t n_layers;
     cnn_layer *layers;      /* n_layers, in the same allocation as the struct                */
-    float *block;           /* params_floats + act_per_image * capacity floats              */
+    float *block;           /* see block_floats() in model.c                                 */
     size_t params_floats;   /* the parameters' part of the block (n_params, 16-byte rounded) */
     float *params;          /* == block                                                      */
     size_t n_params;
     size_t in_size;         /* values of one input image                                    */
     size_t act_per_image;   /* floats of activations per image: input + every layer output  */
     int32_t capacity;       /* images the block has room for (0 before reserve)             */
-    float *acts;            /* block + params_floats, or NULL before reserve                */
+    float *acts;            /* the input and every layer's output (capacity images)         */
+    float *logits;          /* the last layer's output before its activation                */
     uint8_t *meta;          /* metadata bytes (META section encoding), or NULL              */
     size_t meta_size;
+    float *targets;         /* room for capacity images' labels or targets (callers' use)   */
+    /* Training memory (after cnn_model_set_optimizer or cnn_model_gradients) */
+    bool training;
+    bool has_optimizer;     /* set by cnn_model_set_optimizer (or a file's OPTM section)    */
+    float *grads;           /* ∂L/∂params, laid out like params                             */
+    float *opt_m, *opt_v;   /* Adam: first and second moments; SGD: velocity in opt_m       */
+    float *dacts;           /* ∂L/∂ every activation, laid out like acts                    */
+    cnn_optimizer opt;
+    uint32_t step;          /* optimizer steps taken                                        */
 };
+
+/* Re-allocates the block for `capacity` images, with or without training state. */
+cnn_status cnn_model_resize_block(cnn_model *m, int32_t capacity, bool training);
+/* The forward pass proper (n checked by the caller); keeps the logits. */
+void cnn_model_run(cnn_model *m, int32_t n);
 
 /* Shape inference for one layer: fills info (shapes, padding, parameter counts) from
  * info->spec and the input shape, or fails naming layer `index`. */
@@ -61,12 +77,16 @@ cnn_status cnn_metadata_check(const uint8_t *bytes, size_t size);
 /* ─── Kernels ───────────────────────────────────────────────────────────────────────────── */
 /* The SIMD-able inner loops. Each has a scalar reference (kernels-scalar.c) and a
  * WebAssembly SIMD twin (kernels-wasmsimd.c) with the same signature and results:
- * bit-identical for max/relu/copy, within float rounding of reordered sums for the rest. */
+ * bit-identical, except gemv_t_acc whose dot products are reassociated (float rounding). */
 typedef struct cnn_kernels {
     const char *name;
     /* y[j] += Σ_{r<k} x[r] · w[r·n + j]   for j < n.   x (k), w (k, n) row-major, y (n).
      * The core of conv2d (one kernel row of one output pixel) and dense. */
     void (*gemv_acc)(float *y, const float *x, const float *w, size_t k, size_t n);
+    /* w[r·n + j] += x[r] · dy[j]   (outer product; kernel gradients of conv2d and dense) */
+    void (*ger_acc)(float *w, const float *x, const float *dy, size_t k, size_t n);
+    /* dx[r] += Σ_j w[r·n + j] · dy[j]   (input gradients; SIMD sums are reassociated) */
+    void (*gemv_t_acc)(float *dx, const float *w, const float *dy, size_t k, size_t n);
     /* m[j] = x[j] > m[j] ? x[j] : m[j]   (a NaN in x never wins) */
     void (*vmax_acc)(float *m, const float *x, size_t n);
     /* s[j] += x[j] */
@@ -82,9 +102,11 @@ extern const cnn_kernels cnn_kernels_wasmsimd;
 /* The table forward passes use now (see cnn_use_simd). */
 const cnn_kernels *cnn_kernels_current(void);
 
-/* ─── Layer forward passes ──────────────────────────────────────────────────────────────── */
-/* Each maps n images of its input shape to n images of its output shape (NHWC) and applies
- * the layer's activation. They never allocate. */
+/* ─── Layer forward and backward passes ──────────────────────────────────────────────────── */
+/* Forward maps n images of its input shape to n images of its output shape (NHWC), before the
+ * layer's activation (the model applies it). Backward takes dz = ∂L/∂(that pre-activation
+ * output) and accumulates (+=) into the parameter gradients and, when din is not NULL, into
+ * ∂L/∂input. None of them allocates. */
 void cnn_conv2d_forward(const cnn_kernels *k, float *out, const float *in, const float *kernel,
                         const float *bias, const cnn_layer_info *info, int32_t n);
 void cnn_pool2d_forward(const cnn_kernels *k, float *out, const float *in,
@@ -93,9 +115,23 @@ void cnn_global_pool2d_forward(const cnn_kernels *k, float *out, const float *in
                                const cnn_layer_info *info, int32_t n);
 void cnn_dense_forward(const cnn_kernels *k, float *out, const float *in, const float *kernel,
                        const float *bias, const cnn_layer_info *info, int32_t n);
+void cnn_conv2d_backward(const cnn_kernels *k, float *din, float *dkernel, float *dbias,
+                         const float *dz, const float *in, const float *kernel,
+                         const cnn_layer_info *info, int32_t n);
+void cnn_dense_backward(const cnn_kernels *k, float *din, float *dkernel, float *dbias,
+                        const float *dz, const float *in, const float *kernel,
+                        const cnn_layer_info *info, int32_t n);
+/* Pooling backward needs the forward's input (max: which cell won). */
+void cnn_pool2d_backward(float *din, const float *dz, const float *in,
+                         const cnn_layer_info *info, int32_t n);
+void cnn_global_pool2d_backward(float *din, const float *dz, const float *in,
+                                const cnn_layer_info *info, int32_t n);
 /* Applies `act` to n_rows rows of `width` values: y = act(x), in place allowed.
  * Softmax is over each row. */
 void cnn_activation_forward(const cnn_kernels *k, float *y, const float *x, int32_t act,
                             size_t n_rows, size_t width);
+/* dx = ∂L/∂x from dy = ∂L/∂y and y = act(x) (in place allowed). */
+void cnn_activation_backward(float *dx, const float *dy, const float *y, int32_t act,
+                             size_t n_rows, size_t width);
 
 #endif /* CNN_INTERNAL_H */

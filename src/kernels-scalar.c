@@ -10,6 +10,23 @@ static void gemv_acc_scalar(float *y, const float *x, const float *w, size_t k, 
     }
 }
 
+static void ger_acc_scalar(float *w, const float *x, const float *dy, size_t k, size_t n) {
+    for (size_t r = 0; r < k; r++) {
+        const float xr = x[r];
+        float *row = w + r * n;
+        for (size_t j = 0; j < n; j++) row[j] += xr * dy[j];
+    }
+}
+
+static void gemv_t_acc_scalar(float *dx, const float *w, const float *dy, size_t k, size_t n) {
+    for (size_t r = 0; r < k; r++) {
+        const float *row = w + r * n;
+        float s = 0.0f;
+        for (size_t j = 0; j < n; j++) s += row[j] * dy[j];
+        dx[r] += s;
+    }
+}
+
 static void vmax_acc_scalar(float *m, const float *x, size_t n) {
     for (size_t j = 0; j < n; j++) m[j] = x[j] > m[j] ? x[j] : m[j];
 }
@@ -29,6 +46,8 @@ static void relu_scalar(float *y, const float *x, size_t n) {
 const cnn_kernels cnn_kernels_scalar = {
     .name = "scalar",
     .gemv_acc = gemv_acc_scalar,
+    .ger_acc = ger_acc_scalar,
+    .gemv_t_acc = gemv_t_acc_scalar,
     .vmax_acc = vmax_acc_scalar,
     .vadd_acc = vadd_acc_scalar,
     .vscale = vscale_scalar,

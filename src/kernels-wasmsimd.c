@@ -41,6 +41,37 @@ static void gemv_acc_wasmsimd(float *y, const float *x, const float *w, size_t k
     }
 }
 
+/* w (k, n) += x (k) ⊗ dy (n): per row, x[r] splat times dy; the same operations per element
+ * as the scalar reference, so the results are bit-identical. */
+static void ger_acc_wasmsimd(float *w, const float *x, const float *dy, size_t k, size_t n) {
+    for (size_t r = 0; r < k; r++) {
+        const v128_t xr = wasm_f32x4_splat(x[r]);
+        float *row = w + r * n;
+        size_t j = 0;
+        for (; j + 4 <= n; j += 4)
+            wasm_v128_store(row + j, wasm_f32x4_add(wasm_v128_load(row + j),
+                                                    wasm_f32x4_mul(xr, wasm_v128_load(dy + j))));
+        for (; j < n; j++) row[j] += x[r] * dy[j];
+    }
+}
+
+/* dx (k) += w (k, n) · dy (n): a dot product per row, four lanes of partial sums added at
+ * the end, so the sum is reassociated: agrees with the scalar reference to rounding. */
+static void gemv_t_acc_wasmsimd(float *dx, const float *w, const float *dy, size_t k, size_t n) {
+    for (size_t r = 0; r < k; r++) {
+        const float *row = w + r * n;
+        v128_t acc = wasm_f32x4_splat(0.0f);
+        size_t j = 0;
+        for (; j + 4 <= n; j += 4)
+            acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(row + j), wasm_v128_load(dy + j)));
+        float lanes[4];
+        wasm_v128_store(lanes, acc);
+        float s = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+        for (; j < n; j++) s += row[j] * dy[j];
+        dx[r] += s;
+    }
+}
+
 static void vmax_acc_wasmsimd(float *m, const float *x, size_t n) {
     size_t j = 0;
     /* pmax(m, x) = m < x ? x : m, exactly the scalar rule */
@@ -74,6 +105,8 @@ static void relu_wasmsimd(float *y, const float *x, size_t n) {
 const cnn_kernels cnn_kernels_wasmsimd = {
     .name = "wasmsimd",
     .gemv_acc = gemv_acc_wasmsimd,
+    .ger_acc = ger_acc_wasmsimd,
+    .gemv_t_acc = gemv_t_acc_wasmsimd,
     .vmax_acc = vmax_acc_wasmsimd,
     .vadd_acc = vadd_acc_wasmsimd,
     .vscale = vscale_wasmsimd,

@@ -21,9 +21,12 @@ static const uint8_t MAGIC[8] = { 'W', 'C', 'N', 'N', 0x0D, 0x0A, 0x1A, 0x0A };
 #define TAG_ARCH TAG('A', 'R', 'C', 'H')
 #define TAG_META TAG('M', 'E', 'T', 'A')
 #define TAG_WGHT TAG('W', 'G', 'H', 'T')
+#define TAG_OPTM TAG('O', 'P', 'T', 'M')
 #define TAG_END  TAG('E', 'N', 'D', ' ')
 
+#define OPT_WORDS 16u                      /* 32-bit words per cnn_optimizer */
 _Static_assert(sizeof(cnn_layer_spec) == SPEC_INTS * 4, "cnn_layer_spec is 12 int32 values");
+_Static_assert(sizeof(cnn_optimizer) == OPT_WORDS * 4, "cnn_optimizer is 16 32-bit values");
 
 /* ─── CRC-32 (IEEE 802.3, the one zlib and PNG use), bitwise: small, and fast enough. ────── */
 static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n) {
@@ -118,19 +121,44 @@ const uint8_t *cnn_model_metadata(const cnn_model *m, size_t *size) {
 
 static size_t arch_size(const cnn_model *m) { return 16 + (size_t)m->n_layers * SPEC_INTS * 4; }
 
-size_t cnn_model_save_size(const cnn_model *m) {
+/* OPTM: the optimiser record, the step count, then both state arrays (n_params each). */
+static size_t optm_size(const cnn_model *m) { return OPT_WORDS * 4 + 4 + 2 * m->n_params * 4; }
+
+size_t cnn_model_save_size(const cnn_model *m, uint32_t flags) {
     if (!m) return 0;
     size_t n = HEADER_SIZE + 8 + arch_size(m);
     if (m->meta_size) n += 8 + m->meta_size + pad4(m->meta_size);
     n += 8 + m->n_params * 4;
+    if ((flags & CNN_SAVE_OPTIMIZER) && m->has_optimizer) n += 8 + optm_size(m);
     n += 8 + 4;                                         /* END: the CRC */
     return n;
 }
 
-cnn_status cnn_model_save(const cnn_model *m, uint8_t *buf, size_t capacity, size_t *written) {
+static void read_floats(float *dst, const uint8_t *p, size_t n) {
+    for (size_t i = 0; i < n; i++, p += 4) {
+        const uint32_t bits = rd32(p);
+        memcpy(&dst[i], &bits, 4);
+    }
+}
+
+static uint8_t *write_floats(uint8_t *p, const float *v, size_t n) {
+    for (size_t i = 0; i < n; i++, p += 4) {
+        uint32_t bits;
+        memcpy(&bits, &v[i], 4);
+        wr32(p, bits);
+    }
+    return p;
+}
+
+cnn_status cnn_model_save(const cnn_model *m, uint8_t *buf, size_t capacity, uint32_t flags,
+                          size_t *written) {
     cnn_clear_error();
     if (!m || !buf) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "save: NULL model or buffer");
-    const size_t total = cnn_model_save_size(m);
+    if (flags & ~(uint32_t)CNN_SAVE_OPTIMIZER)
+        return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "save: unknown flags %u", flags);
+    if ((flags & CNN_SAVE_OPTIMIZER) && !m->has_optimizer)
+        return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "save: withOptimizer asked, but no optimizer is set");
+    const size_t total = cnn_model_save_size(m, flags);
     if (total > UINT32_MAX)
         return cnn_fail(CNN_STATUS_TOO_LARGE, "save: a model file is limited to 4 GiB, this needs %llu bytes",
                         (unsigned long long)total);
@@ -158,10 +186,14 @@ cnn_status cnn_model_save(const cnn_model *m, uint8_t *buf, size_t capacity, siz
         for (size_t k = pad4(m->meta_size); k; k--) *p++ = 0;
     }
     wr32(p, TAG_WGHT); wr32(p + 4, (uint32_t)(m->n_params * 4)); p += 8;
-    for (size_t i = 0; i < m->n_params; i++, p += 4) {
-        uint32_t bits;
-        memcpy(&bits, &m->params[i], 4);
-        wr32(p, bits);
+    p = write_floats(p, m->params, m->n_params);
+    if (flags & CNN_SAVE_OPTIMIZER) {
+        wr32(p, TAG_OPTM); wr32(p + 4, (uint32_t)optm_size(m)); p += 8;
+        const uint32_t *o = (const uint32_t *)&m->opt;
+        for (unsigned j = 0; j < OPT_WORDS; j++, p += 4) wr32(p, o[j]);
+        wr32(p, m->step); p += 4;
+        p = write_floats(p, m->opt_m, m->n_params);
+        p = write_floats(p, m->opt_v, m->n_params);
     }
     const uint32_t crc = crc32_update(0, buf, (size_t)(p - buf));
     wr32(p, TAG_END); wr32(p + 4, 4); wr32(p + 8, crc); p += 12;
@@ -316,16 +348,43 @@ static cnn_status load(cnn_model **out, const uint8_t *b, size_t size) {
             return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: layer %d needs %llu weight bytes, %llu remain",
                             i, (unsigned long long)need, (unsigned long long)(size - at));
         /* kernel then bias, contiguous in params as in the file */
-        float *dst = m->params + L->kernel_offset;
-        for (int32_t j = 0; j < L->info.params; j++, at += 4) {
-            uint32_t bits = rd32(b + at);
-            memcpy(&dst[j], &bits, 4);
+        read_floats(m->params + L->kernel_offset, b + at, (size_t)L->info.params);
+        at += need;
+    }
+
+    /* OPTM (optional): the optimiser, validated by cnn_model_set_optimizer, then its state */
+    TRY(section_header(b, at, size, &tag, &len));
+    if (tag == TAG_OPTM) {
+        at += 8;
+        const size_t need = optm_size(m);
+        if (len != need)
+            return cnn_fail(CNN_STATUS_BAD_FILE, "model file: OPTM section is %u bytes, %llu parameters need %llu",
+                            len, (unsigned long long)m->n_params, (unsigned long long)need);
+        if (size - at < need)
+            return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: the optimizer state needs %llu bytes, %llu remain",
+                            (unsigned long long)need, (unsigned long long)(size - at));
+        cnn_optimizer opt;
+        uint32_t *o = (uint32_t *)&opt;
+        for (unsigned j = 0; j < OPT_WORDS; j++, at += 4) o[j] = rd32(b + at);
+        s = cnn_model_set_optimizer(m, &opt);
+        if (s != CNN_OK) {
+            char why[512];
+            memcpy(why, cnn_error_message(), sizeof why);
+            why[sizeof why - 1] = '\0';
+            return cnn_fail(s == CNN_STATUS_INVALID_ARGUMENT ? CNN_STATUS_BAD_FILE : s,
+                            "model file: invalid optimizer: %s", why);
         }
+        m->step = rd32(b + at);
+        at += 4;
+        read_floats(m->opt_m, b + at, m->n_params);
+        at += m->n_params * 4;
+        read_floats(m->opt_v, b + at, m->n_params);
+        at += m->n_params * 4;
+        TRY(section_header(b, at, size, &tag, &len));
     }
 
     /* END */
     const size_t end_at = at;
-    TRY(section_header(b, at, size, &tag, &len));
     tag_text(tag, name);
     if (tag != TAG_END)
         return cnn_fail(CNN_STATUS_BAD_FILE, "model file: expected the END section at offset %llu, found '%s'",

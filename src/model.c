@@ -398,37 +398,68 @@ float *cnn_model_bias(cnn_model *m, int32_t i) {
     return m->params + m->layers[i].bias_offset;
 }
 
-/* ─── Activations (in the block), and the forward pass ─────────────────────────────────── */
+/* ─── The block: parameters, training state, activations ───────────────────────────────── */
+
+/* The block's layout, in floats, every part 16-byte aligned:
+ *   params | grads | opt_m | opt_v | acts | logits | targets | dacts
+ * grads, opt_m, opt_v and dacts exist only once training memory is set up
+ * (cnn_model_set_optimizer, cnn_model_gradients). params, grads, opt_m, opt_v: P =
+ * params_floats each. acts, dacts: A = act_per_image per image (the input and every layer's
+ * output). logits (the last layer's output before its activation) and targets (room for
+ * labels): O = the last layer's outputs, rounded up to 4, per image. */
+static uint64_t block_floats(const cnn_model *m, int32_t capacity, bool training) {
+    const uint64_t P = m->params_floats, A = m->act_per_image, O = round_up4(m->layers[m->n_layers - 1].out_size);
+    return P * (training ? 4 : 1) + (A * (training ? 2 : 1) + 2 * O) * (uint64_t)capacity;
+}
+
+cnn_status cnn_model_resize_block(cnn_model *m, int32_t capacity, bool training) {
+    const uint64_t floats = block_floats(m, capacity, training);
+    const uint64_t act_bytes = (floats - m->params_floats * (training ? 4 : 1)) * sizeof(float);
+    if (act_bytes > ((uint64_t)1 << 31))
+        return cnn_fail(CNN_STATUS_TOO_LARGE,
+                        "batch of %d images needs %llu bytes of activations%s, over the 2 GiB limit",
+                        capacity, (unsigned long long)act_bytes, training ? " and gradients" : "");
+    if (floats * sizeof(float) > SIZE_MAX / 2)
+        return cnn_fail(CNN_STATUS_TOO_LARGE, "batch of %d images: %llu bytes do not fit in memory",
+                        capacity, (unsigned long long)(floats * sizeof(float)));
+    /* A new block; the parameters (and training state, if kept) move over, the rest starts at
+     * zero. On failure the old block stays as it was. */
+    float *block = (float *)calloc((size_t)floats, sizeof(float));
+    if (!block)
+        return cnn_fail(CNN_STATUS_OUT_OF_MEMORY, "cannot allocate %llu bytes for a batch of %d%s",
+                        (unsigned long long)(floats * sizeof(float)), capacity,
+                        training ? " with training state" : "");
+    const size_t P = m->params_floats;
+    memcpy(block, m->block, P * sizeof(float) * (m->training && training ? 4 : 1));
+    /* The input images the caller wrote stay (capacity never shrinks); layer outputs are
+     * recomputed by the next forward pass anyway. */
+    if (m->acts && capacity)
+        memcpy(block + P * (training ? 4 : 1), m->acts,
+               m->in_size * (size_t)m->capacity * sizeof(float));
+    free(m->block);
+    const size_t A = m->act_per_image * (size_t)capacity;
+    const size_t O = round_up4(m->layers[m->n_layers - 1].out_size) * (size_t)capacity;
+    m->block = block;
+    m->params = block;
+    m->grads = training ? block + P : NULL;
+    m->opt_m = training ? block + 2 * P : NULL;
+    m->opt_v = training ? block + 3 * P : NULL;
+    float *rest = block + P * (training ? 4 : 1);
+    m->acts = capacity ? rest : NULL;
+    m->logits = capacity ? rest + A : NULL;
+    m->targets = capacity ? rest + A + O : NULL;
+    m->dacts = capacity && training ? rest + A + 2 * O : NULL;
+    m->capacity = capacity;
+    m->training = training;
+    return CNN_OK;
+}
 
 cnn_status cnn_model_reserve(cnn_model *m, int32_t capacity) {
     if (!m) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "reserve: model is NULL");
     if (capacity < 1)
         return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "batch size must be positive, got %d", capacity);
     if (capacity <= m->capacity) return CNN_OK;
-    const uint64_t act_bytes = (uint64_t)m->act_per_image * (uint64_t)capacity * sizeof(float);
-    if (act_bytes > ((uint64_t)1 << 31))
-        return cnn_fail(CNN_STATUS_TOO_LARGE,
-                        "batch of %d images needs %llu bytes of activations, over the 2 GiB limit",
-                        capacity, (unsigned long long)act_bytes);
-    const uint64_t bytes = (uint64_t)m->params_floats * sizeof(float) + act_bytes;
-    if (bytes > SIZE_MAX / 2)
-        return cnn_fail(CNN_STATUS_TOO_LARGE, "batch of %d images: %llu bytes do not fit in memory",
-                        capacity, (unsigned long long)bytes);
-    /* A new block: the parameters move over, the activations start at zero. On failure the
-     * old block (and capacity) stays as it was. */
-    float *block = (float *)malloc((size_t)bytes);
-    if (!block)
-        return cnn_fail(CNN_STATUS_OUT_OF_MEMORY,
-                        "cannot allocate %llu bytes of activations for a batch of %d",
-                        (unsigned long long)act_bytes, capacity);
-    memcpy(block, m->block, m->params_floats * sizeof(float));
-    memset(block + m->params_floats, 0, (size_t)act_bytes);
-    free(m->block);
-    m->block = block;
-    m->params = block;
-    m->acts = block + m->params_floats;
-    m->capacity = capacity;
-    return CNN_OK;
+    return cnn_model_resize_block(m, capacity, m->training);
 }
 
 int32_t cnn_model_capacity(const cnn_model *m) { return m ? m->capacity : 0; }
@@ -442,11 +473,7 @@ float *cnn_model_output(cnn_model *m, int32_t i) {
     return m->acts + m->layers[i].out_offset * (size_t)m->capacity;
 }
 
-cnn_status cnn_model_forward(cnn_model *m, int32_t n) {
-    if (!m) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "forward: model is NULL");
-    if (n < 1 || n > m->capacity)
-        return cnn_fail(CNN_STATUS_INVALID_ARGUMENT,
-                        "forward: batch of %d images, but room is reserved for %d", n, m->capacity);
+void cnn_model_run(cnn_model *m, int32_t n) {
     const cnn_kernels *k = cnn_kernels_current();
     const float *in = m->acts;
     for (int32_t i = 0; i < m->n_layers; i++) {
@@ -462,17 +489,25 @@ cnn_status cnn_model_forward(cnn_model *m, int32_t n) {
         case CNN_LAYER_GLOBALMAXPOOL2D: cnn_global_pool2d_forward(k, out, in, info, n); break;
         case CNN_LAYER_DENSE: cnn_dense_forward(k, out, in, kernel, bias, info, n); break;
         case CNN_LAYER_FLATTEN:
-            /* A linear flatten shares its input's memory (out == in): nothing to do. */
-            cnn_activation_forward(k, out, in, info->spec.activation, (size_t)n, L->out_size);
-            break;
         case CNN_LAYER_ACTIVATION:
-            cnn_activation_forward(k, out, in, info->spec.activation,
-                                   (size_t)n * (size_t)info->out_h * (size_t)info->out_w,
-                                   (size_t)info->out_c);
+            /* Identity before the activation. A linear flatten shares its input's memory. */
+            if (out != in) memcpy(out, in, (size_t)n * L->out_size * sizeof(float));
             break;
         default: assert(!"layer type validated at build time");
         }
+        const size_t rows = (size_t)n * (size_t)info->out_h * (size_t)info->out_w;
+        if (i == m->n_layers - 1) /* keep the last pre-activation: stable losses need the logits */
+            memcpy(m->logits, out, (size_t)n * L->out_size * sizeof(float));
+        cnn_activation_forward(k, out, out, info->spec.activation, rows, (size_t)info->out_c);
         in = out;
     }
+}
+
+cnn_status cnn_model_forward(cnn_model *m, int32_t n) {
+    if (!m) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "forward: model is NULL");
+    if (n < 1 || n > m->capacity)
+        return cnn_fail(CNN_STATUS_INVALID_ARGUMENT,
+                        "forward: batch of %d images, but room is reserved for %d", n, m->capacity);
+    cnn_model_run(m, n);
     return CNN_OK;
 }

@@ -34,6 +34,7 @@ run c-native make --no-print-directory test-c
 run c-wasm make --no-print-directory test-c-wasm
 run jest bash tests/jest-count.sh
 run fuzz bash tests/fuzz-count.sh
+run trainer bash tests/trainer-smoke.sh
 run browser node tests/browser/run.js
 run bundler node tests/bundler/run.js
 

@@ -38,10 +38,10 @@ static size_t make_meta(uint8_t *buf) {
 }
 
 static uint8_t *save(cnn_model *m, size_t *size) {
-    *size = cnn_model_save_size(m);
+    *size = cnn_model_save_size(m, 0);
     uint8_t *buf = (uint8_t *)malloc(*size);
     size_t written = 0;
-    CHECK_STATUS(cnn_model_save(m, buf, *size, &written), CNN_OK);
+    CHECK_STATUS(cnn_model_save(m, buf, *size, 0, &written), CNN_OK);
     CHECK(written == *size);
     return buf;
 }
@@ -189,6 +189,33 @@ static void test_damaged_files_rejected(void) {
     cnn_model_free(m);
 }
 
+static void test_optimizer_section(void) {
+    cnn_model *m = small_model();
+    cnn_optimizer o = cnn_optimizer_default(CNN_OPTIMIZER_SGD, CNN_LOSS_CROSSENTROPY);
+    o.momentum = 0.9f;
+    CHECK_STATUS(cnn_model_set_optimizer(m, &o), CNN_OK);
+    const size_t plain = cnn_model_save_size(m, 0), size = cnn_model_save_size(m, CNN_SAVE_OPTIMIZER);
+    const size_t P = cnn_model_param_count(m);
+    CHECK(size == plain + 8 + 64 + 4 + 8 * P);
+    uint8_t *f = (uint8_t *)malloc(size);
+    CHECK_STATUS(cnn_model_save(m, f, size, CNN_SAVE_OPTIMIZER, NULL), CNN_OK);
+    const size_t optm = plain - 12;                      /* OPTM comes right before END */
+    CHECK(memcmp(f + optm, "OPTM", 4) == 0);
+    put32(f + optm + 8 + 8, 0xBF800000u); fix_crc(f, size);    /* learning rate −1 */
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "invalid optimizer: optimizer: learningRate must be a positive number", "bad lr");
+    CHECK_STATUS(cnn_model_save(m, f, size, CNN_SAVE_OPTIMIZER, NULL), CNN_OK);
+    expect_rejected(f, optm + 8 + 70, CNN_STATUS_TRUNCATED, "the optimizer state needs", "cut in optm");
+    put32(f + optm + 4, 12); fix_crc(f, size);
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "OPTM section is 12 bytes", "optm size");
+    cnn_model *plain_model = small_model();
+    uint8_t small[8];
+    CHECK_STATUS(cnn_model_save(plain_model, small, sizeof small, CNN_SAVE_OPTIMIZER, NULL), CNN_STATUS_INVALID_ARGUMENT);
+    CHECK_MESSAGE("withOptimizer asked, but no optimizer is set");
+    free(f);
+    cnn_model_free(m);
+    cnn_model_free(plain_model);
+}
+
 static void test_metadata_rules(void) {
     cnn_model *m = small_model();
     uint8_t meta[64];
@@ -212,7 +239,7 @@ static void test_metadata_rules(void) {
     cnn_model_metadata(m, &got);
     CHECK(got == 0);
     uint8_t small[8];
-    CHECK_STATUS(cnn_model_save(m, small, sizeof small, NULL), CNN_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(cnn_model_save(m, small, sizeof small, 0, NULL), CNN_STATUS_INVALID_ARGUMENT);
     CHECK_MESSAGE("buffer has 8 bytes");
     cnn_model_free(m);
 }
@@ -221,5 +248,6 @@ TEST_TABLE(format_tests) = {
     { "format: save → load round trip is bit-exact", test_round_trip_bit_exact },
     { "format: damaged files rejected with messages", test_damaged_files_rejected },
     { "format: metadata rules", test_metadata_rules },
+    { "format: the optimizer section, and damage to it", test_optimizer_section },
     TEST_END,
 };

@@ -48,6 +48,37 @@ static void test_gemv_acc_matches_scalar(void) {
         }
 }
 
+static void test_backward_kernels_match_scalar(void) {
+    const size_t KS[] = { 1, 3, 5, 25, 30 };
+    unsigned seed = 3;
+    for (size_t ki = 0; ki < sizeof KS / sizeof *KS; ki++)
+        for (size_t ni = 0; ni < N_SIZES; ni++) {
+            const size_t k = KS[ki], n = SIZES[ni];
+            float *x = random_buffer(k, &seed), *dy = random_buffer(n, &seed);
+            float *w0 = random_buffer(k * n, &seed), *w1 = (float *)malloc(k * n * sizeof(float));
+            memcpy(w1, w0, k * n * sizeof(float));
+            cnn_kernels_scalar.ger_acc(w0, x, dy, k, n);
+            cnn_kernels_wasmsimd.ger_acc(w1, x, dy, k, n);
+            CHECK(same_bits(w0, w1, k * n));                      /* same operations: exact */
+            float *d0 = random_buffer(k, &seed), *d1 = (float *)malloc(k * sizeof(float));
+            memcpy(d1, d0, k * sizeof(float));
+            float *dinit = (float *)malloc(k * sizeof(float));
+            memcpy(dinit, d0, k * sizeof(float));
+            cnn_kernels_scalar.gemv_t_acc(d0, w0, dy, k, n);
+            cnn_kernels_wasmsimd.gemv_t_acc(d1, w0, dy, k, n);
+            for (size_t r = 0; r < k; r++) {                      /* reassociated: to rounding */
+                double want = dinit[r], mag = fabs(dinit[r]);
+                for (size_t j = 0; j < n; j++) {
+                    want += (double)w0[r * n + j] * dy[j];
+                    mag += fabs((double)w0[r * n + j] * dy[j]);
+                }
+                CHECK_NEAR(d0[r], want, 1e-6 * mag + 1e-7);
+                CHECK_NEAR(d1[r], want, 1e-6 * mag + 1e-7);
+            }
+            free(x); free(dy); free(w0); free(w1); free(d0); free(d1); free(dinit);
+        }
+}
+
 static void test_gemv_acc_hand_computed(void) {
     /* y = [1, 2] + [1, 2, 3] · [[1, 0], [0, 1], [1, 1]] = [1 + 1 + 3, 2 + 2 + 3] = [5, 7] */
     const float x[3] = { 1, 2, 3 }, w[6] = { 1, 0, 0, 1, 1, 1 };
@@ -101,6 +132,7 @@ TEST_TABLE(kernel_tests) = {
     { "kernels: gemv_acc hand-computed", test_gemv_acc_hand_computed },
     { "kernels: gemv_acc simd == scalar at tail sizes", test_gemv_acc_matches_scalar },
     { "kernels: vmax/vadd/vscale/relu simd == scalar at tail sizes", test_elementwise_match_scalar },
+    { "kernels: ger_acc (exact) and gemv_t_acc (to rounding) simd vs scalar", test_backward_kernels_match_scalar },
     { "kernels: cnn_use_simd switches the table", test_switch_selects_table },
     TEST_END,
 };

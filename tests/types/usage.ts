@@ -1,7 +1,7 @@
 // usage.ts — compiled by tests/js/types.test.js with `strict`: the hand-written index.d.ts
 // must accept every documented use, and reject the misuses marked @ts-expect-error (an unused
 // directive is itself an error, so a too-loose type fails the test too).
-import { createModel, loadModel, engineInfo, type Model, type LayerActivation } from 'wasm-cnn';
+import { createModel, loadModel, loadDigitModel, engineInfo, type Model, type LayerActivation, type History } from 'wasm-cnn';
 
 export async function tour(bytes: Uint8Array): Promise<number> {
   const net: Model = await createModel({
@@ -28,7 +28,19 @@ export async function tour(bytes: Uint8Array): Promise<number> {
   const w = net.getWeights(0);
   if (w) net.setWeights(0, { kernel: w.kernel, bias: [0, 0, 0, 0, 0, 0] });
   const text: string = net.summary();
-  const again = await loadModel(net.save());
+  net.setOptimizer({ optimizer: 'sgd', learningRate: 0.1, momentum: 0.9, nesterov: true, schedule: { type: 'step', stepSize: 10, gamma: 0.5 } });
+  const lossValue: number = net.trainBatch(new Float32Array(784), Uint8Array.of(3));
+  const history: History = await net.fit(new Float32Array(784 * 2), [1, 2], {
+    epochs: 2, batchSize: 1, optimizer: 'adam', weightDecay: 1e-4, schedule: { type: 'cosine' },
+    signal: new AbortController().signal, onBatchEnd: ({ loss }) => void loss, validation: { inputs: new Float32Array(784), labels: [0] },
+  });
+  const { accuracy } = net.evaluate(new Float32Array(784), [7]);
+  const grads = net.gradients(new Float32Array(784), [7], 1);
+  const steps: number | undefined = net.optimizer?.steps;
+  void lossValue; void history.stopped; void accuracy; void grads.input; void steps;
+  const again = await loadModel(net.save({ withOptimizer: true }));
+  const digits = await loadDigitModel();
+  digits.dispose();
   const labels: string[] | undefined = again.metadata.labels as string[] | undefined;
   const info = await engineInfo();
   net.dispose();
@@ -50,5 +62,9 @@ export async function tour(bytes: Uint8Array): Promise<number> {
   again.predict();
   // @ts-expect-error: layers are read-only
   again.layers = [];
+  // @ts-expect-error: unknown optimizer
+  again.setOptimizer({ optimizer: 'rmsprop' });
+  // @ts-expect-error: fit options are checked
+  await again.fit(new Float32Array(784), [1], { epoch: 3 });
   return probs.length + batch.length;
 }

