@@ -1,7 +1,8 @@
 # wasm-cnn — build and test.
 #
 #   make            the WebAssembly module (web/wasm-cnn.wasm) and its inlined form for js/
-#   make demo       run the demo (for now: load the engine, print a model summary)
+#   make demo       build what is missing and serve the demo at a printed http://localhost:PORT/
+#   make tour       the same tour in the terminal (examples/summary.js)
 #   make test       every test: C (native, ASan+UBSan), C on real wasm SIMD, jest, fuzz;
 #                   ends with one line "N passed, N failed"
 #   make test-c     the C tests only, natively under sanitizers
@@ -43,7 +44,7 @@ WASM_LINK := --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sTOTAL_STACK=65
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: all demo test test-c test-c-wasm test-js fuzz setup weights clean
+.PHONY: all demo tour test test-c test-c-wasm test-js fuzz setup weights clean
 
 all: web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js
 
@@ -60,6 +61,10 @@ models/digits.js: models/digits.wcnn web/embed.js
 	node web/embed.js $< $@
 
 demo: all
+	@[ -f node_modules/sirv/package.json ] || npm ci --no-audit --no-fund
+	node demo/serve.js
+
+tour: all
 	node examples/summary.js
 
 # ─── Tests ─────────────────────────────────────────────────────────────────────────────────

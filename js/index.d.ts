@@ -279,6 +279,26 @@ export declare class Model {
 export declare function createModel(definition: ModelDefinition): Promise<Model>;
 /** Uint8Array | ArrayBuffer | Response | URL | string (fetched in browsers; a path or file: URL in Node). */
 export declare function loadModel(source: Uint8Array | ArrayBuffer | ArrayBufferView | Response | URL | string): Promise<Model>;
+/** What preprocessDigit returns: the 28·28 input, plus what it found. */
+export interface PreprocessedDigit extends Float32Array {
+  /** No ink: the array is all zeros. */
+  empty: boolean;
+  /** The drawing was dark on light (and was inverted). */
+  inverted: boolean;
+  /** Where the ink is in the source image, or null when empty. */
+  bounds: { x: number; y: number; width: number; height: number } | null;
+}
+
+/**
+ * A drawing → the 28×28 input of an MNIST-trained model, the way MNIST was made: ink bounding
+ * box scaled to 20 px on its longer side (area averaging, aspect kept), centred by centre of
+ * mass in a 28×28 field, white on black in [0, 1]. Detects dark-on-light drawings.
+ */
+export declare function preprocessDigit(
+  image: ImageLike | { data: Uint8Array | Uint8ClampedArray | Float32Array; width: number; height: number },
+  options?: { polarity?: 'auto' | 'light-on-dark' | 'dark-on-light'; threshold?: number },
+): PreprocessedDigit;
+
 /** The digit model wasm-cnn ships (LeNet-5 on MNIST; see models/digits-report.md). */
 export declare function loadDigitModel(): Promise<Model>;
 export declare function engineInfo(): Promise<{

@@ -12,6 +12,7 @@ import { encodeMetadata } from './metadata.js';
 import { Model } from './model.js';
 
 export { Model };
+export { preprocessDigit } from './preprocess.js';
 
 const VERSION = '0.1.0';
 

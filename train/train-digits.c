@@ -69,6 +69,7 @@ typedef struct worker {
     augment_rng rng;
     const augment_params *aug;
     float loss;
+    int correct;              /* images whose largest output was the label (before the update) */
     pthread_t thread;
 } worker;
 
@@ -84,6 +85,13 @@ static void *worker_run(void *arg) {
     }
     if (cnn_model_gradients(w->model, CNN_LOSS_CROSSENTROPY, labels, w->n, &w->loss) != CNN_OK)
         die("gradients", cnn_error_message());
+    const float *y = cnn_model_output(w->model, -1);
+    w->correct = 0;
+    for (int i = 0; i < w->n; i++) {
+        int best = 0;
+        for (int j = 1; j < 10; j++) if (y[i * 10 + j] > y[i * 10 + best]) best = j;
+        w->correct += best == labels[i];
+    }
     return NULL;
 }
 
@@ -225,7 +233,7 @@ int main(int argc, char **argv) {
             order[j] = tmp;
         }
         double loss_sum = 0;
-        int seen = 0;
+        int seen = 0, correct = 0;
         for (int bi = 0; bi < batches; bi++) {
             const int start = bi * o.batch, n = train.count - start < o.batch ? train.count - start : o.batch;
             /* replicas start from the master's weights */
@@ -252,7 +260,10 @@ int main(int argc, char **argv) {
                 memcpy(g, grad_sum, P * sizeof(float));
             }
             TRY(cnn_model_apply_gradients(m), "update");
-            for (int t = 0; t < used; t++) loss_sum += (double)workers[t].loss * workers[t].n;
+            for (int t = 0; t < used; t++) {
+                loss_sum += (double)workers[t].loss * workers[t].n;
+                correct += workers[t].correct;
+            }
             seen += n;
             images_done += n;
             const double t_now = now_seconds() - t_start;
@@ -261,15 +272,16 @@ int main(int argc, char **argv) {
                 const double ips = images_done / t_now;
                 char eta[32];
                 format_duration(eta, sizeof eta, (total_images - images_done) / ips);
-                printf("%sepoch %2d/%d  batch %4d/%d  loss %.4f  %6.0f img/s  elapsed %.0fs  eta %s%s",
-                       tty ? "\r" : "  ", epoch + 1, o.epochs, bi + 1, batches, loss_sum / seen, ips, t_now, eta,
-                       tty ? "   " : "\n");
+                printf("%sepoch %2d/%d  batch %4d/%d  loss %.4f  accuracy %5.2f%%  %5.0f img/s  elapsed %.0fs  eta %s%s",
+                       tty ? "\r" : "  ", epoch + 1, o.epochs, bi + 1, batches, loss_sum / seen,
+                       100.0 * correct / seen, ips, t_now, eta, tty ? "   " : "\n");
                 fflush(stdout);
             }
         }
         test_acc = evaluate(m, &test, 256, NULL);
-        printf("%sepoch %2d/%d  train loss %.4f  lr %.2e  test accuracy %.2f%%\n", tty ? "\r" : "  ", epoch + 1,
-               o.epochs, loss_sum / seen, (double)cnn_model_learning_rate(m), test_acc * 100);
+        printf("%sepoch %2d/%d  train loss %.4f  train accuracy %.2f%% (distorted digits)  lr %.2e  test accuracy %.2f%%\n",
+               tty ? "\r" : "  ", epoch + 1, o.epochs, loss_sum / seen, 100.0 * correct / seen,
+               (double)cnn_model_learning_rate(m), test_acc * 100);
         fflush(stdout);
     }
     const double seconds = now_seconds() - t_start;

@@ -1,15 +1,14 @@
 // run.js — tests of the package in a real browser: headless Chromium (Debian's) driven by
-// playwright-core, pages served by sirv. Prints "browser: N passed, N failed".
+// playwright-core, pages served by demo/serve.js (sirv). Prints "browser: N passed, N failed".
 //
 // What it proves: the same `import` works in a page and in a module Web Worker with no loader
 // configuration; results are bit-identical to Node's; loadModel fetches URLs and reports a
 // 404 or an HTML page plainly; ImageData inputs work. Any console error or failed request
 // fails the test that caused it.
-import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import sirv from 'sirv';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.js';
+import { serveDemo } from '../../demo/serve.js';
 import { createModel } from '../../js/index.js';
 import { LENET } from '../fixtures.js';
 
@@ -23,16 +22,10 @@ mkdirSync(`${root}/build`, { recursive: true });
 writeFileSync(`${root}/build/browser-test.wcnn`, reference.save());
 writeFileSync(`${root}/build/browser-test.html`, '<!doctype html><title>not a model</title>');
 
-const serve = sirv(root, { dev: true, dotfiles: false });
-const server = http.createServer((req, res) => serve(req, res, () => { res.statusCode = 404; res.end('not found'); }));
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${server.address().port}`;
+const { server, url } = await serveDemo({ port: 0 }); // the repository as static files
+const base = new URL(url).origin;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-quic'],
-});
+const browser = await launchChromium();
 
 let passed = 0;
 let failed = 0;

