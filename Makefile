@@ -28,7 +28,7 @@ WASM_FLAGS := -std=c11 -O3 -msimd128 -Wall -Wextra -Wno-missing-field-initialize
 # The C functions JavaScript calls (js/engine.js): numbers and pointers only.
 EXPORTS   := cnn_error_message cnn_status_name cnn_model_create cnn_model_load cnn_model_free \
              cnn_model_layer_count cnn_model_layer_info cnn_model_param_count cnn_model_reserve \
-             cnn_model_capacity cnn_model_input cnn_model_output cnn_model_forward \
+             cnn_model_capacity cnn_model_input cnn_model_output cnn_model_forward cnn_model_forward_layer \
              cnn_model_kernel cnn_model_bias cnn_model_set_metadata cnn_model_metadata \
              cnn_model_save_size cnn_model_save cnn_use_simd cnn_kernels_name \
              cnn_model_set_optimizer cnn_model_get_optimizer cnn_model_learning_rate \

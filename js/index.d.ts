@@ -248,6 +248,11 @@ export declare class Model {
   /** n images (one flat Float32Array of n·h·w·c, or an array of images) → n·outputs values. */
   predictBatch(inputs: Float32Array | ModelInput[], n?: number, options?: PredictBatchOptions): Float32Array;
   predictBatch(inputs: Float32Array | ModelInput[], options?: PredictBatchOptions): Float32Array;
+  /** Each layer's median time over `repeats` runs (default 50) on n images. */
+  profile(inputs: ModelInput | Float32Array, n?: number, options?: { repeats?: number }): {
+    totalMs: number;
+    layers: Array<{ index: number; name: string; type: LayerType; ms: number; share: number }>;
+  };
   /** Every layer's output for an image of the last predict/predictBatch (default: the last image). */
   activations(image?: number): LayerActivation[];
   /** Copies of layer i's parameters, or null for layers without any. */

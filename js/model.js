@@ -236,6 +236,42 @@ export class Model {
     });
   }
 
+  /**
+   * Where the time goes: runs the model layer by layer `repeats` times (default 50) on n
+   * images and returns each layer's median milliseconds: { totalMs, layers: [{ index, name,
+   * type, ms, share }] }. The input is an image or a flat batch, as for predictBatch.
+   */
+  profile(inputs, n = 1, { repeats = 50 } = {}) {
+    const ptr = this._live('profile');
+    if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`profile: repeats must be a positive integer, got ${repeats}`);
+    const count = isImageLike(inputs) ? 1 : n;
+    if (!Number.isInteger(count) || count < 1) throw new Error(`profile: n must be a positive integer, got ${n}`);
+    this._reserve(count);
+    if (count === 1 && (isImageLike(inputs) || inputs.length === this.inputSize)) this._writeInput(inputs, 0, 'profile');
+    else {
+      if (!inputs || inputs.length !== count * this.inputSize) throw new Error(`profile: inputs must hold ${count} × ${this.inputSize} values`);
+      this._engine.f32.set(inputs, this._engine.c.cnn_model_input(ptr) >> 2);
+    }
+    const c = this._engine.c;
+    const now = typeof performance === 'object' ? () => performance.now() : () => Date.now();
+    const samples = this.layers.map(() => []);
+    for (let r = 0; r < repeats; r++) {
+      for (let i = 0; i < this.layers.length; i++) {
+        const t0 = now();
+        this._engine.check(c.cnn_model_forward_layer(ptr, i, count), 'profile');
+        samples[i].push(now() - t0);
+      }
+    }
+    this._last = { count, first: 0, chunk: count };
+    const median = (a) => a.sort((x, y) => x - y)[a.length >> 1];
+    const ms = samples.map(median);
+    const total = ms.reduce((a, b) => a + b, 0);
+    return {
+      totalMs: total,
+      layers: this.layers.map((l, i) => ({ index: i, name: l.name, type: l.type, ms: ms[i], share: total ? ms[i] / total : 0 })),
+    };
+  }
+
   // ─── Weights ───────────────────────────────────────────────────────────────────────────
   _layer(i, method) {
     this._live(method);

@@ -206,6 +206,10 @@ float *cnn_model_output(cnn_model *model, int32_t i);
 /* Runs all layers on the first n images of the input (1 ≤ n ≤ capacity). No allocation. */
 cnn_status cnn_model_forward(cnn_model *model, int32_t n);
 
+/* Runs layer i alone on n images, reading layer i − 1's output (or the input) as it is now:
+ * cnn_model_forward layer by layer, for profiling and for inspecting a model step by step. */
+cnn_status cnn_model_forward_layer(cnn_model *model, int32_t i, int32_t n);
+
 /* Layer i's parameters (NULL if it has none), in the layouts above. Writable. */
 float *cnn_model_kernel(cnn_model *model, int32_t i);
 float *cnn_model_bias(cnn_model *model, int32_t i);

@@ -473,34 +473,49 @@ float *cnn_model_output(cnn_model *m, int32_t i) {
     return m->acts + m->layers[i].out_offset * (size_t)m->capacity;
 }
 
+/* Layer i on n images: its input is layer i − 1's output (the input batch for layer 0). */
+static void run_layer(cnn_model *m, const cnn_kernels *k, int32_t i, int32_t n) {
+    const cnn_layer *L = &m->layers[i];
+    const cnn_layer_info *info = &L->info;
+    const size_t cap = (size_t)m->capacity;
+    const float *in = m->acts + (i ? m->layers[i - 1].out_offset : 0) * cap;
+    float *out = m->acts + L->out_offset * cap;
+    const float *kernel = m->params + L->kernel_offset, *bias = m->params + L->bias_offset;
+    switch (info->spec.type) {
+    case CNN_LAYER_CONV2D: cnn_conv2d_forward(k, out, in, kernel, bias, info, n); break;
+    case CNN_LAYER_MAXPOOL2D:
+    case CNN_LAYER_AVGPOOL2D: cnn_pool2d_forward(k, out, in, info, n); break;
+    case CNN_LAYER_GLOBALAVGPOOL2D:
+    case CNN_LAYER_GLOBALMAXPOOL2D: cnn_global_pool2d_forward(k, out, in, info, n); break;
+    case CNN_LAYER_DENSE: cnn_dense_forward(k, out, in, kernel, bias, info, n); break;
+    case CNN_LAYER_FLATTEN:
+    case CNN_LAYER_ACTIVATION:
+        /* Identity before the activation. A linear flatten shares its input's memory. */
+        if (out != in) memcpy(out, in, (size_t)n * L->out_size * sizeof(float));
+        break;
+    default: assert(!"layer type validated at build time");
+    }
+    const size_t rows = (size_t)n * (size_t)info->out_h * (size_t)info->out_w;
+    if (i == m->n_layers - 1) /* keep the last pre-activation: stable losses need the logits */
+        memcpy(m->logits, out, (size_t)n * L->out_size * sizeof(float));
+    cnn_activation_forward(k, out, out, info->spec.activation, rows, (size_t)info->out_c);
+}
+
 void cnn_model_run(cnn_model *m, int32_t n) {
     const cnn_kernels *k = cnn_kernels_current();
-    const float *in = m->acts;
-    for (int32_t i = 0; i < m->n_layers; i++) {
-        const cnn_layer *L = &m->layers[i];
-        const cnn_layer_info *info = &L->info;
-        float *out = m->acts + L->out_offset * (size_t)m->capacity;
-        const float *kernel = m->params + L->kernel_offset, *bias = m->params + L->bias_offset;
-        switch (info->spec.type) {
-        case CNN_LAYER_CONV2D: cnn_conv2d_forward(k, out, in, kernel, bias, info, n); break;
-        case CNN_LAYER_MAXPOOL2D:
-        case CNN_LAYER_AVGPOOL2D: cnn_pool2d_forward(k, out, in, info, n); break;
-        case CNN_LAYER_GLOBALAVGPOOL2D:
-        case CNN_LAYER_GLOBALMAXPOOL2D: cnn_global_pool2d_forward(k, out, in, info, n); break;
-        case CNN_LAYER_DENSE: cnn_dense_forward(k, out, in, kernel, bias, info, n); break;
-        case CNN_LAYER_FLATTEN:
-        case CNN_LAYER_ACTIVATION:
-            /* Identity before the activation. A linear flatten shares its input's memory. */
-            if (out != in) memcpy(out, in, (size_t)n * L->out_size * sizeof(float));
-            break;
-        default: assert(!"layer type validated at build time");
-        }
-        const size_t rows = (size_t)n * (size_t)info->out_h * (size_t)info->out_w;
-        if (i == m->n_layers - 1) /* keep the last pre-activation: stable losses need the logits */
-            memcpy(m->logits, out, (size_t)n * L->out_size * sizeof(float));
-        cnn_activation_forward(k, out, out, info->spec.activation, rows, (size_t)info->out_c);
-        in = out;
-    }
+    for (int32_t i = 0; i < m->n_layers; i++) run_layer(m, k, i, n);
+}
+
+cnn_status cnn_model_forward_layer(cnn_model *m, int32_t i, int32_t n) {
+    if (!m) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "forward_layer: model is NULL");
+    if (i < 0 || i >= m->n_layers)
+        return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "layer index %d out of range: model has %d layers",
+                        i, m->n_layers);
+    if (n < 1 || n > m->capacity)
+        return cnn_fail(CNN_STATUS_INVALID_ARGUMENT,
+                        "forward: batch of %d images, but room is reserved for %d", n, m->capacity);
+    run_layer(m, cnn_kernels_current(), i, n);
+    return CNN_OK;
 }
 
 cnn_status cnn_model_forward(cnn_model *m, int32_t n) {

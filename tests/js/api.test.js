@@ -190,6 +190,23 @@ describe('behaviour', () => {
     }
   });
 
+  test('profile runs the model layer by layer: same results as predict, a time per layer', async () => {
+    const net = await lenet(8);
+    const x = image(3);
+    const want = Array.from(net.predict(x));
+    const p = net.profile(x, 1, { repeats: 5 });
+    expect(p.layers.map((l) => l.name)).toEqual(net.layers.map((l) => l.name));
+    expect(p.layers.every((l) => l.ms >= 0 && l.share >= 0 && l.share <= 1)).toBe(true);
+    expect(p.totalMs).toBeCloseTo(p.layers.reduce((a, l) => a + l.ms, 0), 10);
+    expect(Array.from(net.activations()[7].data)).toEqual(want); // layer by layer = the whole pass
+    const batch = new Float32Array(784 * 3);
+    for (let k = 0; k < 3; k++) batch.set(image(k), 784 * k);
+    net.profile(batch, 3, { repeats: 2 });
+    expect(Array.from(net.activations(2)[7].data)).toEqual(Array.from(net.predictBatch(batch, 3).subarray(20, 30)));
+    expect(() => net.profile(batch, 2)).toThrow(/inputs must hold 2 × 784 values/);
+    net.dispose();
+  });
+
   test('engineInfo reports SIMD kernels', async () => {
     const info = await engineInfo();
     expect(info.simd).toBe(true);
