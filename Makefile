@@ -14,7 +14,7 @@
 
 SRC       := src/errors.c src/kernels.c src/kernels-scalar.c src/kernels-wasmsimd.c \
              src/conv2d.c src/pool2d.c src/dense.c src/activation.c src/model.c src/model-format.c \
-             src/training.c
+             src/training.c src/pack.c
 HDR       := $(wildcard src/*.h)
 C_TESTS   := tests/c/test-main.c tests/c/test-kernels.c tests/c/test-layers.c \
              tests/c/test-shapes.c tests/c/test-format.c tests/c/test-training.c

@@ -4,41 +4,64 @@
  *                                          · kernel[ky][kx][c][d]
  * with zero padding: taps that fall outside the input contribute nothing.
  *
- * Why this loop order: in NHWC, for one kernel row ky, the taps kx ∈ [kx0, kx1) that land
- * inside the input are one contiguous run of (kx1 − kx0)·C input values, and the matching
- * kernel rows kernel[ky][kx0..kx1) are one contiguous (kx1 − kx0)·C × D matrix. So each kernel
- * row of each output pixel is one gemv_acc call, and padding costs nothing but the clipping. */
+ * How (forward): in NHWC, for one kernel row ky the taps (kx, c) of an output pixel are one
+ * contiguous run of KW·C input values, and kernel rows are one input row apart. So a tile of 4
+ * output pixels × 8 filters is a small matrix product over (kernel row, run), read straight
+ * from the input through 4 pointers (an implicit GEMM: no im2col copy), which gemm_4x8
+ * computes with its accumulators in registers. A padded layer copies each image into a
+ * zero-bordered buffer first, so no pixel needs clipping. */
 #include "internal.h"
+
+#include <string.h>
 
 static inline int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
 static inline int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
 
 void cnn_conv2d_forward(const cnn_kernels *k, float *out, const float *in, const float *kernel,
-                        const float *bias, const cnn_layer_info *info, int32_t n) {
+                        const float *bias, const cnn_layer_info *info, int32_t n, float *work) {
     const int32_t H = info->in_h, W = info->in_w, C = info->in_c;
     const int32_t OH = info->out_h, OW = info->out_w, D = info->out_c;
     const int32_t KH = info->spec.kernel_h, KW = info->spec.kernel_w;
     const int32_t SH = info->spec.stride_h, SW = info->spec.stride_w;
     const int32_t PT = info->pad_top, PL = info->pad_left;
     const size_t in_image = (size_t)H * W * C, out_image = (size_t)OH * OW * D;
+    const size_t K = (size_t)KH * KW * C, run = (size_t)KW * C, ps = CNN_PANEL_FLOATS(K);
+    const size_t panels = ((size_t)D + 7) / 8;
+    float *packed = work;
+    cnn_pack_panels(packed, kernel, bias, K, (size_t)D);
+
+    /* With padding, each image is first copied into a zero-bordered buffer, so that every
+     * output pixel's window lies inside what is read and all pixels take the same fast path. */
+    const int32_t Hp = H + PT + info->pad_bottom, Wp = W + PL + info->pad_right;
+    const bool padded = Hp != H || Wp != W;
+    float *pad = work + panels * ps;
+    if (padded) memset(pad, 0, (size_t)Hp * Wp * C * sizeof(float));
+    const size_t row_stride = (size_t)Wp * C, M = (size_t)OH * OW;
 
     for (int32_t b = 0; b < n; b++) {
-        const float *img = in + (size_t)b * in_image;
+        const float *src = in + (size_t)b * in_image;
+        if (padded) {
+            for (int32_t y = 0; y < H; y++)
+                memcpy(pad + ((size_t)(y + PT) * Wp + PL) * C, src + (size_t)y * W * C, (size_t)W * C * sizeof(float));
+            src = pad;
+        }
         float *o = out + (size_t)b * out_image;
-        for (int32_t oy = 0; oy < OH; oy++) {
-            const int32_t y0 = oy * SH - PT;                 /* input row of kernel row 0 */
-            const int32_t ky0 = max_i32(0, -y0), ky1 = min_i32(KH, H - y0);
-            for (int32_t ox = 0; ox < OW; ox++, o += D) {
-                const int32_t x0 = ox * SW - PL;             /* input column of kernel column 0 */
-                const int32_t kx0 = max_i32(0, -x0), kx1 = min_i32(KW, W - x0);
-                for (int32_t d = 0; d < D; d++) o[d] = bias[d];
-                if (kx1 <= kx0) continue;
-                const size_t run = (size_t)(kx1 - kx0) * C;  /* contiguous taps per kernel row */
-                for (int32_t ky = ky0; ky < ky1; ky++) {
-                    const float *x = img + ((size_t)(y0 + ky) * W + (x0 + kx0)) * C;
-                    const float *w = kernel + ((size_t)ky * KW + kx0) * C * D;
-                    k->gemv_acc(o, x, w, run, (size_t)D);
-                }
+        /* Output pixels in order, 4 at a time (a tile may span output rows); (oy, ox) is the
+         * next pixel's position, advanced without divisions. */
+        size_t oy = 0, ox = 0;
+        for (size_t m0 = 0; m0 < M; m0 += 4) {
+            const size_t mr = M - m0 < 4 ? M - m0 : 4;
+            const float *a[4];
+            for (size_t p = 0; p < mr; p++) {
+                a[p] = src + oy * SH * row_stride + ox * SW * (size_t)C;
+                if (++ox == (size_t)OW) { ox = 0; oy++; }
+            }
+            for (size_t p = mr; p < 4; p++) a[p] = a[mr - 1];
+            for (size_t q = 0; q < panels; q++) {
+                const float *panel = packed + q * ps;
+                const size_t nr = (size_t)D - 8 * q < 8 ? (size_t)D - 8 * q : 8;
+                k->gemm_4x8(o + m0 * D + 8 * q, (size_t)D, a, row_stride, (size_t)KH, run, panel, panel + 8,
+                            run * 8, mr, nr);
             }
         }
     }

@@ -4,12 +4,28 @@
 #include <string.h>
 
 void cnn_dense_forward(const cnn_kernels *k, float *out, const float *in, const float *kernel,
-                       const float *bias, const cnn_layer_info *info, int32_t n) {
+                       const float *bias, const cnn_layer_info *info, int32_t n, float *packed) {
     const size_t I = (size_t)info->in_c, U = (size_t)info->out_c;
-    for (int32_t b = 0; b < n; b++) {
-        float *o = out + (size_t)b * U;
-        memcpy(o, bias, U * sizeof(float));
-        k->gemv_acc(o, in + (size_t)b * I, kernel, I, U);
+    if (n < 4) {
+        /* a few images: the kernel as it is, one matrix-vector product each */
+        for (int32_t b = 0; b < n; b++) {
+            float *o = out + (size_t)b * U;
+            memcpy(o, bias, U * sizeof(float));
+            k->gemv_acc(o, in + (size_t)b * I, kernel, I, U);
+        }
+        return;
+    }
+    /* a batch: packed once, then 4 images × 8 units per gemm_4x8 tile */
+    cnn_pack_panels(packed, kernel, bias, I, U);
+    for (size_t j0 = 0; j0 < U; j0 += 8) {
+        const float *panel = packed + j0 / 8 * CNN_PANEL_FLOATS(I);
+        const size_t nr = U - j0 < 8 ? U - j0 : 8;
+        for (int32_t b = 0; b < n; b += 4) {
+            const size_t mr = n - b < 4 ? (size_t)(n - b) : 4;
+            const float *a[4];
+            for (size_t p = 0; p < 4; p++) a[p] = in + (size_t)(b + (int32_t)(p < mr ? p : mr - 1)) * I;
+            k->gemm_4x8(out + (size_t)b * U + j0, U, a, 0, 1, I, panel, panel + 8, 0, mr, nr);
+        }
     }
 }
 

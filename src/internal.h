@@ -49,6 +49,8 @@ struct cnn_model {
     uint8_t *meta;          /* metadata bytes (META section encoding), or NULL              */
     size_t meta_size;
     float *targets;         /* room for capacity images' labels or targets (callers' use)   */
+    float *work;            /* workspace of the layer being run (work_floats: the largest)   */
+    size_t work_floats;
     /* Training memory (after cnn_model_set_optimizer or cnn_model_gradients) */
     bool training;
     bool has_optimizer;     /* set by cnn_model_set_optimizer (or a file's OPTM section)    */
@@ -80,9 +82,20 @@ cnn_status cnn_metadata_check(const uint8_t *bytes, size_t size);
  * bit-identical, except gemv_t_acc whose dot products are reassociated (float rounding). */
 typedef struct cnn_kernels {
     const char *name;
+    /* The register-blocked core of conv2d and dense: a tile of up to 4 rows × 8 columns,
+     *   c[p·ldc + j] = bias8[j] + Σ_{r<rows} Σ_{t<run} a[p][r·ars + t] · b[r·brs + 8·t + j]
+     * for p < mr ≤ 4, j < nr ≤ 8 (a[p] for p ≥ mr must still point at readable memory). b is a
+     * packed weight panel (cnn_pack_panels): 8 values per (r, t), zero beyond the layer's
+     * columns; bias8 the panel's 8 biases. For a convolution, row p is an output pixel, a[p]
+     * the input under its kernel, r a kernel row (ars apart in the input) and t a tap (kx, c):
+     * the input is read in place, with no im2col copy. For dense, row p is an image. */
+    void (*gemm_4x8)(float *c, size_t ldc, const float *const a[4], size_t ars, size_t rows,
+                     size_t run, const float *bias8, const float *b, size_t brs, size_t mr, size_t nr);
     /* y[j] += Σ_{r<k} x[r] · w[r·n + j]   for j < n.   x (k), w (k, n) row-major, y (n).
-     * The core of conv2d (one kernel row of one output pixel) and dense. */
+     * One image through dense (batch 1), and conv2d pixels the tiles do not cover. */
     void (*gemv_acc)(float *y, const float *x, const float *w, size_t k, size_t n);
+    /* One image of max/avg pooling (info: maxpool2d or avgpool2d), window rules of pool2d.c. */
+    void (*pool2d)(float *out, const float *in, const cnn_layer_info *info);
     /* w[r·n + j] += x[r] · dy[j]   (outer product; kernel gradients of conv2d and dense) */
     void (*ger_acc)(float *w, const float *x, const float *dy, size_t k, size_t n);
     /* dx[r] += Σ_j w[r·n + j] · dy[j]   (input gradients; SIMD sums are reassociated) */
@@ -102,19 +115,28 @@ extern const cnn_kernels cnn_kernels_wasmsimd;
 /* The table forward passes use now (see cnn_use_simd). */
 const cnn_kernels *cnn_kernels_current(void);
 
+/* Packs a (K, N) kernel and its N biases for gemm_4x8: ceil(N/8) panels of
+ * CNN_PANEL_FLOATS(K) floats, each 8 biases then K rows of 8 weights, zero-padded. */
+#define CNN_PANEL_FLOATS(K) (8 + 8 * (size_t)(K))
+void cnn_pack_panels(float *dst, const float *kernel, const float *bias, size_t K, size_t N);
+
 /* ─── Layer forward and backward passes ──────────────────────────────────────────────────── */
 /* Forward maps n images of its input shape to n images of its output shape (NHWC), before the
  * layer's activation (the model applies it). Backward takes dz = ∂L/∂(that pre-activation
  * output) and accumulates (+=) into the parameter gradients and, when din is not NULL, into
  * ∂L/∂input. None of them allocates. */
+/* `work`: cnn_layer_work_floats(info) floats of workspace. */
 void cnn_conv2d_forward(const cnn_kernels *k, float *out, const float *in, const float *kernel,
-                        const float *bias, const cnn_layer_info *info, int32_t n);
+                        const float *bias, const cnn_layer_info *info, int32_t n, float *packed);
 void cnn_pool2d_forward(const cnn_kernels *k, float *out, const float *in,
                         const cnn_layer_info *info, int32_t n);
 void cnn_global_pool2d_forward(const cnn_kernels *k, float *out, const float *in,
                                const cnn_layer_info *info, int32_t n);
 void cnn_dense_forward(const cnn_kernels *k, float *out, const float *in, const float *kernel,
-                       const float *bias, const cnn_layer_info *info, int32_t n);
+                       const float *bias, const cnn_layer_info *info, int32_t n, float *packed);
+/* Floats of workspace a layer's forward pass needs: its packed weights, and for a padded
+ * conv2d a zero-bordered copy of one input image (0 for layers without weights). */
+size_t cnn_layer_work_floats(const cnn_layer_info *info);
 void cnn_conv2d_backward(const cnn_kernels *k, float *din, float *dkernel, float *dbias,
                          const float *dz, const float *in, const float *kernel,
                          const cnn_layer_info *info, int32_t n);

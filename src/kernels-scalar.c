@@ -2,6 +2,42 @@
  * Every SIMD kernel must agree with these (tests/c/test-kernels.c). Kept forever. */
 #include "internal.h"
 
+static void gemm_4x8_scalar(float *c, size_t ldc, const float *const a[4], size_t ars, size_t rows,
+                            size_t run, const float *bias8, const float *b, size_t brs, size_t mr, size_t nr) {
+    for (size_t p = 0; p < mr; p++)
+        for (size_t j = 0; j < nr; j++) {
+            float acc = bias8[j];
+            for (size_t r = 0; r < rows; r++)
+                for (size_t t = 0; t < run; t++) acc += a[p][r * ars + t] * b[r * brs + 8 * t + j];
+            c[p * ldc + j] = acc;
+        }
+}
+
+/* Max: the first cell of the window, then any strictly greater one (a NaN never wins).
+ * Average: the sum over the cells inside the input, times 1 / their count. */
+static void pool2d_scalar(float *out, const float *in, const cnn_layer_info *info) {
+    const int32_t H = info->in_h, W = info->in_w, C = info->in_c, OH = info->out_h, OW = info->out_w;
+    const int32_t KH = info->spec.kernel_h, KW = info->spec.kernel_w;
+    const bool is_max = info->spec.type == CNN_LAYER_MAXPOOL2D;
+    for (int32_t oy = 0; oy < OH; oy++) {
+        const int32_t y0 = oy * info->spec.stride_h - info->pad_top;
+        const int32_t ya = y0 > 0 ? y0 : 0, yb = y0 + KH < H ? y0 + KH : H;
+        for (int32_t ox = 0; ox < OW; ox++, out += C) {
+            const int32_t x0 = ox * info->spec.stride_w - info->pad_left;
+            const int32_t xa = x0 > 0 ? x0 : 0, xb = x0 + KW < W ? x0 + KW : W;
+            for (int32_t c = 0; c < C; c++) {
+                float v = in[((size_t)ya * W + xa) * C + c];
+                for (int32_t y = ya; y < yb; y++)
+                    for (int32_t x = (y == ya ? xa + 1 : xa); x < xb; x++) {
+                        const float u = in[((size_t)y * W + x) * C + c];
+                        v = is_max ? (u > v ? u : v) : v + u;
+                    }
+                out[c] = is_max ? v : v * (1.0f / (float)((yb - ya) * (xb - xa)));
+            }
+        }
+    }
+}
+
 static void gemv_acc_scalar(float *y, const float *x, const float *w, size_t k, size_t n) {
     for (size_t r = 0; r < k; r++) {
         const float xr = x[r];
@@ -45,7 +81,9 @@ static void relu_scalar(float *y, const float *x, size_t n) {
 
 const cnn_kernels cnn_kernels_scalar = {
     .name = "scalar",
+    .gemm_4x8 = gemm_4x8_scalar,
     .gemv_acc = gemv_acc_scalar,
+    .pool2d = pool2d_scalar,
     .ger_acc = ger_acc_scalar,
     .gemv_t_acc = gemv_t_acc_scalar,
     .vmax_acc = vmax_acc_scalar,

@@ -7,6 +7,99 @@
 #include "internal.h"
 #include "simd128.h"
 
+/* Stores the first nr ≤ 8 values of (lo, hi): whole vectors, then 2- and 1-lane stores. */
+static inline void store_row(float *c, v128_t lo, v128_t hi, size_t nr) {
+    if (nr >= 4) {
+        wasm_v128_store(c, lo);
+        c += 4;
+        nr -= 4;
+        lo = hi;
+    }
+    if (nr == 4) {
+        wasm_v128_store(c, lo);
+        return;
+    }
+    if (nr >= 2) {
+        wasm_v128_store64_lane(c, lo, 0);
+        c += 2;
+        nr -= 2;
+        lo = wasm_i64x2_shuffle(lo, lo, 1, 1);
+    }
+    if (nr) wasm_v128_store32_lane(c, lo, 0);
+}
+
+/* The 4×8 tile: eight f32x4 accumulators (4 rows × 2 vectors) stay in registers for the whole
+ * k loop; each step loads two weight vectors and splats one input value per row: 8 mul + 8 add
+ * per 6 loads. Rows beyond mr compute on whatever a[p] points at (the caller points them at a
+ * real row) and are not stored, so the loop has no branches. Per element the sums run in the
+ * scalar reference's order: results are bit-identical. */
+static void gemm_4x8_wasmsimd(float *c, size_t ldc, const float *const a[4], size_t ars, size_t rows,
+                              size_t run, const float *bias8, const float *b, size_t brs, size_t mr, size_t nr) {
+    const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
+    v128_t c00 = wasm_v128_load(bias8), c01 = wasm_v128_load(bias8 + 4);
+    v128_t c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
+    for (size_t r = 0; r < rows; r++) {
+        const float *br = b + r * brs;
+        const size_t o = r * ars;
+        for (size_t t = 0; t < run; t++, br += 8) {
+            const v128_t b0 = wasm_v128_load(br), b1 = wasm_v128_load(br + 4);
+            const v128_t x0 = wasm_f32x4_splat(a0[o + t]), x1 = wasm_f32x4_splat(a1[o + t]);
+            const v128_t x2 = wasm_f32x4_splat(a2[o + t]), x3 = wasm_f32x4_splat(a3[o + t]);
+            c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x0, b0));
+            c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x0, b1));
+            c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x1, b0));
+            c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x1, b1));
+            c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x2, b0));
+            c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x2, b1));
+            c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x3, b0));
+            c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x3, b1));
+        }
+    }
+    store_row(c, c00, c01, nr);
+    if (mr > 1) store_row(c + ldc, c10, c11, nr);
+    if (mr > 2) store_row(c + 2 * ldc, c20, c21, nr);
+    if (mr > 3) store_row(c + 3 * ldc, c30, c31, nr);
+}
+
+/* One image of pooling: per output pixel, whole channel vectors over the window's cells. */
+static void pool2d_wasmsimd(float *out, const float *in, const cnn_layer_info *info) {
+    const int32_t H = info->in_h, W = info->in_w, C = info->in_c, OH = info->out_h, OW = info->out_w;
+    const int32_t KH = info->spec.kernel_h, KW = info->spec.kernel_w;
+    const bool is_max = info->spec.type == CNN_LAYER_MAXPOOL2D;
+    for (int32_t oy = 0; oy < OH; oy++) {
+        const int32_t y0 = oy * info->spec.stride_h - info->pad_top;
+        const int32_t ya = y0 > 0 ? y0 : 0, yb = y0 + KH < H ? y0 + KH : H;
+        for (int32_t ox = 0; ox < OW; ox++, out += C) {
+            const int32_t x0 = ox * info->spec.stride_w - info->pad_left;
+            const int32_t xa = x0 > 0 ? x0 : 0, xb = x0 + KW < W ? x0 + KW : W;
+            const float scale = 1.0f / (float)((yb - ya) * (xb - xa));
+            const float *first = in + ((size_t)ya * W + xa) * C;
+            /* Whole vectors; with C ≥ 4 the last one overlaps the one before (C − 4), which
+             * recomputes a few channels with the same result instead of a scalar tail. */
+            for (int32_t c0 = 0; c0 < C; c0 += 4) {
+                const int32_t c = c0 + 4 <= C ? c0 : C - 4;
+                if (c < 0) break; /* C < 4: below */
+                v128_t v = wasm_v128_load(first + c);
+                for (int32_t y = ya; y < yb; y++)
+                    for (int32_t x = (y == ya ? xa + 1 : xa); x < xb; x++) {
+                        const v128_t u = wasm_v128_load(in + ((size_t)y * W + x) * C + c);
+                        v = is_max ? wasm_f32x4_pmax(v, u) : wasm_f32x4_add(v, u);
+                    }
+                wasm_v128_store(out + c, is_max ? v : wasm_f32x4_mul(v, wasm_f32x4_splat(scale)));
+            }
+            for (int32_t c = 0; C < 4 && c < C; c++) {
+                float v = first[c];
+                for (int32_t y = ya; y < yb; y++)
+                    for (int32_t x = (y == ya ? xa + 1 : xa); x < xb; x++) {
+                        const float u = in[((size_t)y * W + x) * C + c];
+                        v = is_max ? (u > v ? u : v) : v + u;
+                    }
+                out[c] = is_max ? v : v * scale;
+            }
+        }
+    }
+}
+
 /* y (n) += x (k) · w (k, n). Columns in tiles of 16 (four accumulators live in registers
  * across the whole k loop), then tiles of 4, then a scalar tail. */
 static void gemv_acc_wasmsimd(float *y, const float *x, const float *w, size_t k, size_t n) {
@@ -104,7 +197,9 @@ static void relu_wasmsimd(float *y, const float *x, size_t n) {
 
 const cnn_kernels cnn_kernels_wasmsimd = {
     .name = "wasmsimd",
+    .gemm_4x8 = gemm_4x8_wasmsimd,
     .gemv_acc = gemv_acc_wasmsimd,
+    .pool2d = pool2d_wasmsimd,
     .ger_acc = ger_acc_wasmsimd,
     .gemv_t_acc = gemv_t_acc_wasmsimd,
     .vmax_acc = vmax_acc_wasmsimd,

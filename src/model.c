@@ -226,8 +226,8 @@ static size_t round_up4(size_t n) { return (n + 3) & ~(size_t)3; }
  * (≤ 256 layers × 2^28 values each < 2^37) and held in uint64_t. */
 static cnn_status size_layers(cnn_layer *dst, int32_t in_h, int32_t in_w, int32_t in_c,
                               const cnn_layer_spec *layers, int32_t n_layers,
-                              uint64_t *n_params_out, uint64_t *act_out) {
-    uint64_t n_params = 0, act = round_up4((size_t)in_h * in_w * in_c);
+                              uint64_t *n_params_out, uint64_t *act_out, uint64_t *work_out) {
+    uint64_t n_params = 0, act = round_up4((size_t)in_h * in_w * in_c), work = 0;
     int32_t rank = 3, h = in_h, w = in_w, c = in_c;
     size_t prev_offset = 0;
     for (int32_t i = 0; i < n_layers; i++) {
@@ -243,6 +243,10 @@ static cnn_status size_layers(cnn_layer *dst, int32_t in_h, int32_t in_w, int32_
             return cnn_fail(CNN_STATUS_TOO_LARGE, "model: %llu parameters after layer %d, over the limit %llu",
                             (unsigned long long)n_params, i, (unsigned long long)CNN_MAX_ELEMENTS);
         L->out_size = (size_t)L->info.out_h * L->info.out_w * L->info.out_c;
+        /* ≤ 9 · 2^28 + (2^16 + 2^17)^2 · 2^16: fits in uint64, and the block's size check
+         * (cnn_model_resize_block) rejects what does not fit in memory */
+        const uint64_t need = cnn_layer_work_floats(&L->info);
+        if (need > work) work = need;
         if (layers[i].type == CNN_LAYER_FLATTEN && layers[i].activation == CNN_ACT_LINEAR) {
             L->out_offset = prev_offset;     /* same values, same order: share the memory */
         } else {
@@ -254,6 +258,7 @@ static cnn_status size_layers(cnn_layer *dst, int32_t in_h, int32_t in_w, int32_
     }
     *n_params_out = n_params;
     *act_out = act;
+    *work_out = round_up4((size_t)work);
     return CNN_OK;
 }
 
@@ -278,8 +283,8 @@ cnn_status cnn_model_build(cnn_model **out, int32_t in_h, int32_t in_w, int32_t 
     if (!layers) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "model: layer array is NULL");
 
     /* Sizing pass, run twice: once to learn the sizes, once to fill the allocated layers. */
-    uint64_t n_params = 0, act = 0;
-    TRY(size_layers(NULL, in_h, in_w, in_c, layers, n_layers, &n_params, &act));
+    uint64_t n_params = 0, act = 0, work = 0;
+    TRY(size_layers(NULL, in_h, in_w, in_c, layers, n_layers, &n_params, &act, &work));
 
     /* The model object: its fixed description (this struct and the layers). */
     const size_t head = (sizeof(cnn_model) + 15) & ~(size_t)15;
@@ -300,8 +305,9 @@ cnn_status cnn_model_build(cnn_model **out, int32_t in_h, int32_t in_w, int32_t 
     m->n_params = (size_t)n_params;
     m->in_size = (size_t)in_size;
     m->act_per_image = (size_t)act;
-    cnn_status st = size_layers(m->layers, in_h, in_w, in_c, layers, n_layers, &n_params, &act);
-    assert(st == CNN_OK && n_params == m->n_params && act == m->act_per_image);
+    m->work_floats = (size_t)work;
+    cnn_status st = size_layers(m->layers, in_h, in_w, in_c, layers, n_layers, &n_params, &act, &work);
+    assert(st == CNN_OK && n_params == m->n_params && act == m->act_per_image && work == m->work_floats);
     (void)st;
     *out = m;
     return CNN_OK;
@@ -401,20 +407,27 @@ float *cnn_model_bias(cnn_model *m, int32_t i) {
 /* ─── The block: parameters, training state, activations ───────────────────────────────── */
 
 /* The block's layout, in floats, every part 16-byte aligned:
- *   params | grads | opt_m | opt_v | acts | logits | targets | dacts
+ *   params | grads | opt_m | opt_v | work | acts | logits | targets | dacts
  * grads, opt_m, opt_v and dacts exist only once training memory is set up
- * (cnn_model_set_optimizer, cnn_model_gradients). params, grads, opt_m, opt_v: P =
- * params_floats each. acts, dacts: A = act_per_image per image (the input and every layer's
- * output). logits (the last layer's output before its activation) and targets (room for
- * labels): O = the last layer's outputs, rounded up to 4, per image. */
+ * (cnn_model_set_optimizer, cnn_model_gradients); work, acts, logits and targets once a batch
+ * is reserved. params, grads, opt_m, opt_v: P = params_floats each. work: the packed weights of
+ * one layer at a time (work_floats, the largest layer's). acts, dacts: A = act_per_image per
+ * image (the input and every layer's output). logits (the last layer's output before its
+ * activation) and targets (room for labels): O = the last layer's outputs, rounded up to 4,
+ * per image. */
+static uint64_t fixed_floats(const cnn_model *m, int32_t capacity, bool training) {
+    return (uint64_t)m->params_floats * (training ? 4 : 1) + (capacity ? (uint64_t)m->work_floats : 0);
+}
+
 static uint64_t block_floats(const cnn_model *m, int32_t capacity, bool training) {
-    const uint64_t P = m->params_floats, A = m->act_per_image, O = round_up4(m->layers[m->n_layers - 1].out_size);
-    return P * (training ? 4 : 1) + (A * (training ? 2 : 1) + 2 * O) * (uint64_t)capacity;
+    const uint64_t A = m->act_per_image, O = round_up4(m->layers[m->n_layers - 1].out_size);
+    return fixed_floats(m, capacity, training) + (A * (training ? 2 : 1) + 2 * O) * (uint64_t)capacity;
 }
 
 cnn_status cnn_model_resize_block(cnn_model *m, int32_t capacity, bool training) {
     const uint64_t floats = block_floats(m, capacity, training);
-    const uint64_t act_bytes = (floats - m->params_floats * (training ? 4 : 1)) * sizeof(float);
+    const uint64_t fixed = fixed_floats(m, capacity, training);
+    const uint64_t act_bytes = (floats - fixed) * sizeof(float);
     if (act_bytes > ((uint64_t)1 << 31))
         return cnn_fail(CNN_STATUS_TOO_LARGE,
                         "batch of %d images needs %llu bytes of activations%s, over the 2 GiB limit",
@@ -431,11 +444,10 @@ cnn_status cnn_model_resize_block(cnn_model *m, int32_t capacity, bool training)
                         training ? " with training state" : "");
     const size_t P = m->params_floats;
     memcpy(block, m->block, P * sizeof(float) * (m->training && training ? 4 : 1));
+    float *rest = block + (size_t)fixed;
     /* The input images the caller wrote stay (capacity never shrinks); layer outputs are
      * recomputed by the next forward pass anyway. */
-    if (m->acts && capacity)
-        memcpy(block + P * (training ? 4 : 1), m->acts,
-               m->in_size * (size_t)m->capacity * sizeof(float));
+    if (m->acts && capacity) memcpy(rest, m->acts, m->in_size * (size_t)m->capacity * sizeof(float));
     free(m->block);
     const size_t A = m->act_per_image * (size_t)capacity;
     const size_t O = round_up4(m->layers[m->n_layers - 1].out_size) * (size_t)capacity;
@@ -444,7 +456,7 @@ cnn_status cnn_model_resize_block(cnn_model *m, int32_t capacity, bool training)
     m->grads = training ? block + P : NULL;
     m->opt_m = training ? block + 2 * P : NULL;
     m->opt_v = training ? block + 3 * P : NULL;
-    float *rest = block + P * (training ? 4 : 1);
+    m->work = capacity ? block + P * (training ? 4 : 1) : NULL;
     m->acts = capacity ? rest : NULL;
     m->logits = capacity ? rest + A : NULL;
     m->targets = capacity ? rest + A + O : NULL;
@@ -482,12 +494,12 @@ static void run_layer(cnn_model *m, const cnn_kernels *k, int32_t i, int32_t n) 
     float *out = m->acts + L->out_offset * cap;
     const float *kernel = m->params + L->kernel_offset, *bias = m->params + L->bias_offset;
     switch (info->spec.type) {
-    case CNN_LAYER_CONV2D: cnn_conv2d_forward(k, out, in, kernel, bias, info, n); break;
+    case CNN_LAYER_CONV2D: cnn_conv2d_forward(k, out, in, kernel, bias, info, n, m->work); break;
     case CNN_LAYER_MAXPOOL2D:
     case CNN_LAYER_AVGPOOL2D: cnn_pool2d_forward(k, out, in, info, n); break;
     case CNN_LAYER_GLOBALAVGPOOL2D:
     case CNN_LAYER_GLOBALMAXPOOL2D: cnn_global_pool2d_forward(k, out, in, info, n); break;
-    case CNN_LAYER_DENSE: cnn_dense_forward(k, out, in, kernel, bias, info, n); break;
+    case CNN_LAYER_DENSE: cnn_dense_forward(k, out, in, kernel, bias, info, n, m->work); break;
     case CNN_LAYER_FLATTEN:
     case CNN_LAYER_ACTIVATION:
         /* Identity before the activation. A linear flatten shares its input's memory. */

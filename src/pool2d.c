@@ -1,8 +1,9 @@
 /* pool2d.c — max and average pooling over kh×kw windows, and global pooling. NHWC.
  *
  * Padding ('same') follows TensorFlow: padded cells never win a max, and an average divides by
- * the number of window cells that lie inside the input (not by kh·kw). Each output pixel
- * reduces its window with whole-channel vector ops (C values are contiguous in NHWC). */
+ * the number of window cells that lie inside the input (not by kh·kw). The per-image work is
+ * the pool2d kernel pair (kernels-*.c): each output pixel reduces its window with whole-channel
+ * vectors (C values are contiguous in NHWC). */
 #include "internal.h"
 
 static inline int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
@@ -10,37 +11,10 @@ static inline int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
 
 void cnn_pool2d_forward(const cnn_kernels *k, float *out, const float *in,
                         const cnn_layer_info *info, int32_t n) {
-    const int32_t H = info->in_h, W = info->in_w, C = info->in_c;
-    const int32_t OH = info->out_h, OW = info->out_w;
-    const int32_t KH = info->spec.kernel_h, KW = info->spec.kernel_w;
-    const int32_t SH = info->spec.stride_h, SW = info->spec.stride_w;
-    const int32_t PT = info->pad_top, PL = info->pad_left;
-    const bool is_max = info->spec.type == CNN_LAYER_MAXPOOL2D;
-    const size_t in_image = (size_t)H * W * C, out_image = (size_t)OH * OW * C;
-
-    for (int32_t b = 0; b < n; b++) {
-        const float *img = in + (size_t)b * in_image;
-        float *o = out + (size_t)b * out_image;
-        for (int32_t oy = 0; oy < OH; oy++) {
-            const int32_t y0 = oy * SH - PT;
-            const int32_t ya = max_i32(y0, 0), yb = min_i32(y0 + KH, H);
-            for (int32_t ox = 0; ox < OW; ox++, o += C) {
-                const int32_t x0 = ox * SW - PL;
-                const int32_t xa = max_i32(x0, 0), xb = min_i32(x0 + KW, W);
-                /* Shape inference guarantees every window overlaps the input. */
-                assert(ya < yb && xa < xb);
-                const float *first = img + ((size_t)ya * W + xa) * C;
-                for (int32_t c = 0; c < C; c++) o[c] = first[c];
-                for (int32_t y = ya; y < yb; y++)
-                    for (int32_t x = (y == ya ? xa + 1 : xa); x < xb; x++) {
-                        const float *cell = img + ((size_t)y * W + x) * C;
-                        if (is_max) k->vmax_acc(o, cell, (size_t)C);
-                        else k->vadd_acc(o, cell, (size_t)C);
-                    }
-                if (!is_max) k->vscale(o, 1.0f / (float)((yb - ya) * (xb - xa)), (size_t)C);
-            }
-        }
-    }
+    const size_t in_image = (size_t)info->in_h * info->in_w * info->in_c;
+    const size_t out_image = (size_t)info->out_h * info->out_w * info->out_c;
+    /* Shape inference guarantees every window overlaps the input (pool2d kernels rely on it). */
+    for (int32_t b = 0; b < n; b++) k->pool2d(out + (size_t)b * out_image, in + (size_t)b * in_image, info);
 }
 
 void cnn_global_pool2d_forward(const cnn_kernels *k, float *out, const float *in,

@@ -33,6 +33,16 @@ static inline v128_t wasm_f32x4_pmax(v128_t a, v128_t b) {
     for (int i = 0; i < 4; i++) a.f[i] = a.f[i] < b.f[i] ? b.f[i] : a.f[i];
     return a;
 }
+static inline void wasm_v128_store64_lane(void *p, v128_t v, int lane) { memcpy(p, &v.f[2 * lane], 8); }
+static inline void wasm_v128_store32_lane(void *p, v128_t v, int lane) { memcpy(p, &v.f[lane], 4); }
+/* the 64-bit lanes i and j of a and b (i, j < 2: a; 2, 3: b) */
+static inline v128_t wasm_i64x2_shuffle(v128_t a, v128_t b, int i, int j) {
+    v128_t r;
+    const float *src[4] = { &a.f[0], &a.f[2], &b.f[0], &b.f[2] };
+    memcpy(&r.f[0], src[i], 8);
+    memcpy(&r.f[2], src[j], 8);
+    return r;
+}
 #endif
 
 #endif /* CNN_SIMD128_H */

@@ -79,6 +79,65 @@ static void test_backward_kernels_match_scalar(void) {
         }
 }
 
+/* gemm_4x8: every mr (1–4) and nr (1–8), rows and runs of 0, 1, odd and long, packed panels
+ * zero beyond nr: bit-identical to the scalar reference, which is checked by hand too. */
+static void test_gemm_4x8_matches_scalar(void) {
+    unsigned seed = 21;
+    const size_t RUNS[] = { 0, 1, 5, 17 }, ROWS[] = { 0, 1, 3 };
+    for (size_t mr = 1; mr <= 4; mr++)
+        for (size_t nr = 1; nr <= 8; nr++)
+            for (size_t ri = 0; ri < 3; ri++)
+                for (size_t ui = 0; ui < 4; ui++) {
+                    const size_t rows = ROWS[ri], run = RUNS[ui], ars = run + 3;
+                    const size_t asize = 4 * (rows * ars + run) + 1, bsize = 8 + 8 * (rows ? rows : 1) * (run ? run : 1);
+                    float *a = random_buffer(asize, &seed), *b = random_buffer(bsize, &seed);
+                    for (size_t i = 0; i < bsize; i += 8)            /* zero beyond nr, as packed */
+                        for (size_t j = nr; j < 8; j++) b[i + j] = 0;
+                    const size_t stride = rows * ars + run;             /* one region per row */
+                    const float *rowp[4];
+                    for (size_t p = 0; p < 4; p++) rowp[p] = a + (p < mr ? p : mr - 1) * stride;
+                    const size_t ldc = nr + 2, csize = 4 * ldc;
+                    float *c0 = random_buffer(csize, &seed), *c1 = (float *)malloc(csize * sizeof(float));
+                    memcpy(c1, c0, csize * sizeof(float));
+                    cnn_kernels_scalar.gemm_4x8(c0, ldc, rowp, ars, rows, run, b, b + 8, 8 * run, mr, nr);
+                    cnn_kernels_wasmsimd.gemm_4x8(c1, ldc, rowp, ars, rows, run, b, b + 8, 8 * run, mr, nr);
+                    if (!same_bits(c0, c1, csize))
+                        fprintf(stderr, "  gemm_4x8 differs at mr=%zu nr=%zu rows=%zu run=%zu\n", mr, nr, rows, run);
+                    CHECK(same_bits(c0, c1, csize));                   /* untouched cells too */
+                    free(a); free(b); free(c0); free(c1);
+                }
+    /* by hand: 1 row, rows = 1, run = 2: c = bias + a0·b0 + a1·b1 = 0.5 + 1·3 + 2·4 = 11.5 */
+    const float a[2] = { 1, 2 }, b[24] = { 0.5f, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 4 };
+    const float *rowp[4] = { a, a, a, a };
+    float c = 0;
+    cnn_kernels_wasmsimd.gemm_4x8(&c, 1, rowp, 0, 1, 2, b, b + 8, 16, 1, 1);
+    CHECK(c == 11.5f);
+}
+
+/* pool2d: max and average, valid and same, channels 1 to 9 (below, at, above and between
+ * vector tiles, where the last vector overlaps), windows that stride over or overlap. */
+static void test_pool2d_matches_scalar(void) {
+    unsigned seed = 5;
+    for (int type = CNN_LAYER_MAXPOOL2D; type <= CNN_LAYER_AVGPOOL2D; type++)
+        for (int c = 1; c <= 9; c++)
+            for (int v = 0; v < 4; v++) {
+                cnn_layer_info info;
+                memset(&info, 0, sizeof info);
+                info.spec.type = type;
+                info.spec.kernel_h = 2 + v % 2; info.spec.kernel_w = 2 + v / 2;
+                info.spec.stride_h = 1 + v % 2; info.spec.stride_w = 2;
+                info.spec.padding = v < 2 ? CNN_PAD_VALID : CNN_PAD_SAME;
+                CHECK(cnn_layer_infer(&info, 0, 3, 7, 6, c) == CNN_OK);
+                const size_t in_n = (size_t)7 * 6 * c, out_n = (size_t)info.out_h * info.out_w * c;
+                float *in = random_buffer(in_n, &seed);
+                float *o0 = (float *)malloc(out_n * sizeof(float)), *o1 = (float *)malloc(out_n * sizeof(float));
+                cnn_kernels_scalar.pool2d(o0, in, &info);
+                cnn_kernels_wasmsimd.pool2d(o1, in, &info);
+                CHECK(same_bits(o0, o1, out_n));
+                free(in); free(o0); free(o1);
+            }
+}
+
 static void test_gemv_acc_hand_computed(void) {
     /* y = [1, 2] + [1, 2, 3] · [[1, 0], [0, 1], [1, 1]] = [1 + 1 + 3, 2 + 2 + 3] = [5, 7] */
     const float x[3] = { 1, 2, 3 }, w[6] = { 1, 0, 0, 1, 1, 1 };
@@ -133,6 +192,8 @@ TEST_TABLE(kernel_tests) = {
     { "kernels: gemv_acc simd == scalar at tail sizes", test_gemv_acc_matches_scalar },
     { "kernels: vmax/vadd/vscale/relu simd == scalar at tail sizes", test_elementwise_match_scalar },
     { "kernels: ger_acc (exact) and gemv_t_acc (to rounding) simd vs scalar", test_backward_kernels_match_scalar },
+    { "kernels: gemm_4x8 simd == scalar for every mr, nr, rows, run", test_gemm_4x8_matches_scalar },
+    { "kernels: pool2d simd == scalar, channels 1–9, valid/same", test_pool2d_matches_scalar },
     { "kernels: cnn_use_simd switches the table", test_switch_selects_table },
     TEST_END,
 };

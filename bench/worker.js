@@ -1,0 +1,198 @@
+// bench/worker.js — one engine of the inference benchmark in its own worker thread.
+//
+// workerData.mode:
+//   'engine'  build the engine once, then answer measurement requests from bench/index.js:
+//             { cmd: 'check' | 'latency' | 'throughput' | 'profile' | 'memory' | 'info', … }
+//   'load'    a fresh worker: time from this module's first statement through importing the
+//             engine, compiling its wasm, building the model with its weights and the first
+//             prediction (a Float32Array in hand); then predict a batch of 64 and report the
+//             engine's WebAssembly memory; then exit.
+//   'peak'    the wasm SIMD mul+add peak probe (build/peak.wasm), on request.
+//
+// Timing is done here, inside the worker, so message passing is never timed.
+
+const T_START = performance.timeOrigin + performance.now(); // first statement: "worker start"
+
+const { parentPort, workerData } = await import('node:worker_threads');
+
+const now = () => performance.now();
+
+async function loadMode() {
+  const { ENGINES, watchWasm } = await import('./engines.js');
+  watchWasm();
+  const engine = await ENGINES[workerData.engine].create(workerData.ctx);
+  const first = engine.async ? await engine.predict(workerData.image) : engine.predict(workerData.image);
+  const loadMs = performance.timeOrigin + now() - T_START;
+  const output = Float32Array.from(first);
+  // memory after LeNet + one batch of 64
+  const b64 = engine.async ? await engine.predictBatch(workerData.batch64, 64) : engine.predictBatch(workerData.batch64, 64);
+  if (b64.length !== 640) throw new Error(`predictBatch(64) returned ${b64.length} values`);
+  const memory = await engine.memory();
+  return { loadMs, startedAt: T_START, output, memory };
+}
+
+// ─── Persistent engine ───────────────────────────────────────────────────────────────────
+
+function makeMeasure(engine, images, pool) {
+  const imgs = [];
+  for (let i = 0; i < images.length / 784; i++) imgs.push(images.subarray(i * 784, (i + 1) * 784));
+  const mask = imgs.length - 1; // a power of two (8)
+
+  // batch-1 latency: one image in, 10 outputs out, repeated for ≥ seconds (and ≥ minCalls)
+  function latencySync(seconds, minCalls) {
+    const predict = engine.predict;
+    const times = [];
+    let calls = 0;
+    const t0 = now();
+    let t = t0;
+    do {
+      const a = now();
+      const y = predict(imgs[calls & mask]);
+      t = now();
+      if (y.length !== 10) throw new Error(`predict returned ${y.length} values`);
+      times.push(t - a);
+      calls++;
+    } while (t - t0 < seconds * 1000 || calls < minCalls);
+    return summarize(times, t - t0, calls);
+  }
+  async function latencyAsync(seconds, minCalls) {
+    const predict = engine.predict;
+    const times = [];
+    let calls = 0;
+    const t0 = now();
+    let t = t0;
+    do {
+      const a = now();
+      const y = await predict(imgs[calls & mask]);
+      t = now();
+      if (y.length !== 10) throw new Error(`predict returned ${y.length} values`);
+      times.push(t - a);
+      calls++;
+    } while (t - t0 < seconds * 1000 || calls < minCalls);
+    return summarize(times, t - t0, calls);
+  }
+  function summarize(times, totalMs, calls) {
+    times.sort((a, b) => a - b);
+    const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+    return { meanMs: totalMs / calls, medianMs: q(0.5), p90Ms: q(0.9), calls, totalMs };
+  }
+
+  // throughput: predictBatch of n images (one call, no chunking), repeated for ≥ seconds
+  async function throughput(n, seconds, minCalls) {
+    if (n * 784 > pool.length) throw new Error(`throughput: batch ${n} > pool of ${pool.length / 784} images`);
+    const x = pool.subarray(0, n * 784);
+    let calls = 0;
+    const t0 = now();
+    let t = t0;
+    do {
+      const y = engine.async ? await engine.predictBatch(x, n) : engine.predictBatch(x, n);
+      if (y.length !== n * 10) throw new Error(`predictBatch(${n}) returned ${y.length} values`);
+      calls++;
+      t = now();
+    } while (t - t0 < seconds * 1000 || calls < minCalls);
+    const ms = t - t0;
+    return { ips: (n * calls) / (ms / 1000), calls, ms };
+  }
+
+  return {
+    latency: (seconds, minCalls = 1) => (engine.async ? latencyAsync(seconds, minCalls) : latencySync(seconds, minCalls)),
+    throughput,
+  };
+}
+
+async function engineMode() {
+  const { ENGINES, watchWasm } = await import('./engines.js');
+  watchWasm();
+  const engine = await ENGINES[workerData.engine].create(workerData.ctx);
+  const measure = makeMeasure(engine, workerData.images, workerData.pool);
+  const handlers = {
+    info: async () => ({ version: engine.version, detail: engine.detail, layers: engine.layers ?? null }),
+    // outputs for the check images: one at a time, and as one batch
+    check: async ({ images, n }) => {
+      const single = [];
+      for (let i = 0; i < n; i++) {
+        const x = images.subarray(i * 784, (i + 1) * 784);
+        single.push(Float32Array.from(engine.async ? await engine.predict(x) : engine.predict(x)));
+      }
+      const batch = Float32Array.from(engine.async ? await engine.predictBatch(images, n) : engine.predictBatch(images, n));
+      return { single, batch };
+    },
+    latency: async ({ seconds, minCalls }) => measure.latency(seconds, minCalls),
+    throughput: async ({ n, seconds, minCalls }) => measure.throughput(n, seconds, minCalls ?? 1),
+    profile: async ({ n, repeats }) => {
+      if (!engine.profile) throw new Error(`${workerData.engine} has no profile()`);
+      return engine.profile(workerData.pool.subarray(0, n * 784), n, repeats);
+    },
+    memory: async () => engine.memory(),
+  };
+  parentPort.on('message', async ({ id, cmd, ...args }) => {
+    try {
+      if (!handlers[cmd]) throw new Error(`unknown command ${cmd}`);
+      parentPort.postMessage({ id, result: await handlers[cmd](args) });
+    } catch (err) {
+      parentPort.postMessage({ id, error: `${err?.stack ?? err}` });
+    }
+  });
+  parentPort.postMessage({ ready: true });
+}
+
+// ─── Peak probe ──────────────────────────────────────────────────────────────────────────
+
+async function peakMode() {
+  const { readFile } = await import('node:fs/promises');
+  const { instance } = await WebAssembly.instantiate(await readFile(workerData.wasm), {});
+  instance.exports._initialize?.();
+  const run = instance.exports.run;
+  const CHAINS = [8, 10, 12];
+  const M = 0.999999;
+  const A = 1e-7;
+  for (const c of CHAINS) if (run(1000, M, A, c) < 0) throw new Error(`peak.wasm: run(…, ${c}) not supported`);
+  const iters = {}; // per chain count: iterations for ~0.1 s, refined as we go
+  for (const c of CHAINS) {
+    let n = 1e5;
+    for (;;) {
+      const t0 = now();
+      run(n, M, A, c);
+      const ms = now() - t0;
+      if (ms > 50) { iters[c] = Math.ceil(n * (100 / ms)); break; }
+      n *= 4;
+    }
+  }
+  // one measurement: each chain count for ≥ seconds/3; the best GFLOP/s is the peak
+  const measure = async ({ seconds }) => {
+    const out = {};
+    for (const c of CHAINS) {
+      let steps = 0;
+      let sink = 0;
+      const t0 = now();
+      let t = t0;
+      do {
+        sink += run(iters[c], M, A, c);
+        steps += iters[c];
+        t = now();
+      } while (t - t0 < (seconds * 1000) / CHAINS.length);
+      if (!Number.isFinite(sink)) throw new Error('peak.wasm: non-finite result');
+      out[c] = (steps * c * 8) / ((t - t0) * 1e6); // GFLOP/s: 4 lanes × (mul + add) per chain step
+    }
+    const best = CHAINS.reduce((b, c) => (out[c] > out[b] ? c : b), CHAINS[0]);
+    return { gflops: out[best], chains: best, byChains: out };
+  };
+  parentPort.on('message', async ({ id, cmd, ...args }) => {
+    try {
+      if (cmd !== 'peak') throw new Error(`unknown command ${cmd}`);
+      parentPort.postMessage({ id, result: await measure(args) });
+    } catch (err) {
+      parentPort.postMessage({ id, error: `${err?.stack ?? err}` });
+    }
+  });
+  parentPort.postMessage({ ready: true });
+}
+
+try {
+  if (workerData.mode === 'load') parentPort.postMessage({ result: await loadMode() });
+  else if (workerData.mode === 'engine') await engineMode();
+  else if (workerData.mode === 'peak') await peakMode();
+  else throw new Error(`unknown mode ${workerData.mode}`);
+} catch (err) {
+  parentPort.postMessage({ error: `${err?.stack ?? err}` });
+}

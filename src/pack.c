@@ -1,0 +1,35 @@
+/* pack.c — weights rearranged for the gemm_4x8 kernel (internal.h).
+ *
+ * A (K, N) kernel in row-major order (conv HWIO flattened to (kh·kw·in, filters); dense
+ * (in, units)) becomes ceil(N/8) panels of 8 columns. Each panel holds its 8 biases, then for
+ * every k the 8 weights of row k, zero beyond column N: the kernel reads two whole vectors per
+ * step and never a partial one. Packing costs K·N copies per forward call, which the
+ * arithmetic repays many times over (and keeps weights freely writable from outside). */
+#include "internal.h"
+
+#include <string.h>
+
+void cnn_pack_panels(float *dst, const float *kernel, const float *bias, size_t K, size_t N) {
+    for (size_t j0 = 0; j0 < N; j0 += 8, dst += CNN_PANEL_FLOATS(K)) {
+        const size_t nr = N - j0 < 8 ? N - j0 : 8;
+        float *p = dst;
+        memset(p, 0, 8 * sizeof(float));
+        memcpy(p, bias + j0, nr * sizeof(float));
+        p += 8;
+        for (size_t k = 0; k < K; k++, p += 8) {
+            memcpy(p, kernel + k * N + j0, nr * sizeof(float));
+            for (size_t j = nr; j < 8; j++) p[j] = 0.0f;
+        }
+    }
+}
+
+size_t cnn_layer_work_floats(const cnn_layer_info *info) {
+    if (info->spec.type != CNN_LAYER_CONV2D && info->spec.type != CNN_LAYER_DENSE) return 0;
+    const size_t N = (size_t)info->out_c, K = (size_t)info->kernel_size / N;
+    size_t floats = (N + 7) / 8 * CNN_PANEL_FLOATS(K);
+    const size_t pads = (size_t)info->pad_top + info->pad_bottom + info->pad_left + info->pad_right;
+    if (info->spec.type == CNN_LAYER_CONV2D && pads)
+        floats += ((size_t)info->in_h + info->pad_top + info->pad_bottom) *
+                  ((size_t)info->in_w + info->pad_left + info->pad_right) * (size_t)info->in_c;
+    return floats;
+}
