@@ -24,13 +24,18 @@ CC_NATIVE ?= cc
 NATIVE_FLAGS := -std=c11 -O1 -g -Wall -Wextra -Wshadow -Wno-missing-field-initializers \
                 -ffp-contract=off -fno-omit-frame-pointer -fsanitize=address,undefined \
                 -fno-sanitize-recover=undefined
-WASM_FLAGS := -std=c11 -O3 -msimd128 -Wall -Wextra -Wno-missing-field-initializers -DNDEBUG
+WASM_FLAGS := -std=c11 -msimd128 -Wall -Wextra -Wno-missing-field-initializers -DNDEBUG -DCNN_SIMD_ONLY
+# The shipped module: the hot loops at -O3, everything else at -Oz (it is a download), and
+# only the SIMD kernels (the scalar twins are for the tests, which build their own).
+WASM_HOT  := src/kernels-wasmsimd.c src/conv2d.c src/dense.c src/pool2d.c
+WASM_COLD := $(filter-out $(WASM_HOT) src/kernels-scalar.c,$(SRC))
+WASM_OBJ  := $(patsubst src/%.c,build/wasm/%.o,$(WASM_HOT) $(WASM_COLD))
 # The C functions JavaScript calls (js/engine.js): numbers and pointers only.
 EXPORTS   := cnn_error_message cnn_status_name cnn_model_create cnn_model_load cnn_model_free \
              cnn_model_layer_count cnn_model_layer_info cnn_model_param_count cnn_model_reserve \
              cnn_model_capacity cnn_model_input cnn_model_output cnn_model_forward cnn_model_forward_layer \
              cnn_model_kernel cnn_model_bias cnn_model_set_metadata cnn_model_metadata \
-             cnn_model_save_size cnn_model_save cnn_use_simd cnn_kernels_name \
+             cnn_model_save_size cnn_model_save cnn_kernels_name \
              cnn_model_set_optimizer cnn_model_get_optimizer cnn_model_learning_rate \
              cnn_model_train_step cnn_model_evaluate cnn_model_gradients cnn_model_kernel_grad \
              cnn_model_bias_grad cnn_model_input_grad cnn_model_targets malloc free
@@ -48,9 +53,13 @@ FUZZ_SECONDS ?= 60
 
 all: web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js
 
-web/wasm-cnn.wasm: $(SRC) $(HDR) Makefile
+web/wasm-cnn.wasm: $(WASM_OBJ) Makefile
+	$(EMCC) -Oz $(WASM_LINK) $(WASM_OBJ) -o $@
+
+build/wasm/%.o: src/%.c $(HDR) Makefile
 	@command -v emcc >/dev/null || { echo "emcc not found: apt-get install -y emscripten"; exit 1; }
-	$(EMCC) $(WASM_FLAGS) $(WASM_LINK) $(SRC) -o $@
+	@mkdir -p build/wasm
+	$(EMCC) $(WASM_FLAGS) $(if $(filter $<,$(WASM_HOT)),-O2,-Oz) -c $< -o $@
 
 # The module's bytes inlined (base64) in an ES module, so js/ needs no loader configuration;
 # the same for the shipped digit model (loadDigitModel imports it on demand).

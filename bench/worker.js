@@ -3,32 +3,39 @@
 // workerData.mode:
 //   'engine'  build the engine once, then answer measurement requests from bench/index.js:
 //             { cmd: 'check' | 'latency' | 'throughput' | 'profile' | 'memory' | 'info', … }
-//   'load'    a fresh worker: time from this module's first statement through importing the
-//             engine, compiling its wasm, building the model with its weights and the first
-//             prediction (a Float32Array in hand); then predict a batch of 64 and report the
-//             engine's WebAssembly memory; then exit.
+//   'load'    a fresh worker: time from the engine's import through compiling its wasm,
+//             building the model with its weights and the first prediction (a Float32Array in
+//             hand); also when this module's first statement ran (Node's worker start-up
+//             before it, and this harness's own imports after it, are reported apart); then
+//             predict a batch of 64 and report the engine's WebAssembly memory; then exit.
 //   'peak'    the wasm SIMD mul+add peak probe (build/peak.wasm), on request.
 //
 // Timing is done here, inside the worker, so message passing is never timed.
 
-const T_START = performance.timeOrigin + performance.now(); // first statement: "worker start"
+const T_FIRST = performance.now(); // the first statement: "worker start"
+const T_START = performance.timeOrigin + T_FIRST; // comparable with the main thread's clock
 
 const { parentPort, workerData } = await import('node:worker_threads');
 
 const now = () => performance.now();
 
 async function loadMode() {
-  const { ENGINES, watchWasm } = await import('./engines.js');
+  const { ENGINES, watchWasm } = await import('./engines.js'); // the harness (engines are imported in create)
   watchWasm();
-  const engine = await ENGINES[workerData.engine].create(workerData.ctx);
+  const t0 = now();
+  const engine = await ENGINES[workerData.engine].create(workerData.ctx); // import + wasm + model + weights
+  const t1 = now();
   const first = engine.async ? await engine.predict(workerData.image) : engine.predict(workerData.image);
-  const loadMs = performance.timeOrigin + now() - T_START;
+  const t2 = now();
   const output = Float32Array.from(first);
   // memory after LeNet + one batch of 64
   const b64 = engine.async ? await engine.predictBatch(workerData.batch64, 64) : engine.predictBatch(workerData.batch64, 64);
   if (b64.length !== 640) throw new Error(`predictBatch(64) returned ${b64.length} values`);
   const memory = await engine.memory();
-  return { loadMs, startedAt: T_START, output, memory };
+  return {
+    loadMs: t2 - t0, createMs: t1 - t0, firstMs: t2 - t1, harnessMs: t0 - T_FIRST, fromStartMs: t2 - T_FIRST,
+    startedAt: T_START, output, memory,
+  };
 }
 
 // ─── Persistent engine ───────────────────────────────────────────────────────────────────
@@ -82,6 +89,7 @@ function makeMeasure(engine, images, pool) {
     if (n * 784 > pool.length) throw new Error(`throughput: batch ${n} > pool of ${pool.length / 784} images`);
     const x = pool.subarray(0, n * 784);
     let calls = 0;
+    const cpu0 = process.cpuUsage(); // the whole process: every other worker is idle meanwhile
     const t0 = now();
     let t = t0;
     do {
@@ -91,7 +99,8 @@ function makeMeasure(engine, images, pool) {
       t = now();
     } while (t - t0 < seconds * 1000 || calls < minCalls);
     const ms = t - t0;
-    return { ips: (n * calls) / (ms / 1000), calls, ms };
+    const cpu = process.cpuUsage(cpu0);
+    return { ips: (n * calls) / (ms / 1000), calls, ms, cores: (cpu.user + cpu.system) / 1000 / ms };
   }
 
   return {

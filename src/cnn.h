@@ -326,7 +326,8 @@ cnn_status cnn_model_save(const cnn_model *model, uint8_t *buf, size_t capacity,
 /* Every kernel has a scalar reference and a SIMD twin (WebAssembly SIMD; in native builds the
  * same source runs on a portable emulation of wasm_simd128.h so tests can compare them).
  * The default is SIMD in wasm builds and scalar in native builds. Returns the previous
- * setting. Tests use it to force the scalar path. */
+ * setting. Tests use it to force the scalar path. Builds with CNN_SIMD_ONLY (the shipped wasm
+ * module, which leaves the scalar twins out to stay small) ignore it and return 1. */
 int cnn_use_simd(int on);
 /* "wasmsimd" or "scalar": what cnn_model_forward uses now. */
 const char *cnn_kernels_name(void);

@@ -108,8 +108,8 @@ float cnn_model_learning_rate(const cnn_model *m) {
         return o->learning_rate * powf(o->gamma, (float)(m->step / (uint32_t)o->step_size));
     case CNN_SCHEDULE_COSINE: {
         const double t = m->step < (uint32_t)o->decay_steps ? (double)m->step / o->decay_steps : 1.0;
-        return (float)(o->min_learning_rate +
-                       (o->learning_rate - o->min_learning_rate) * 0.5 * (1.0 + cos(3.14159265358979323846 * t)));
+        return o->min_learning_rate +
+               (o->learning_rate - o->min_learning_rate) * 0.5f * (1.0f + cosf(3.14159265f * (float)t));
     }
     default:
         return o->learning_rate;
@@ -140,9 +140,9 @@ static cnn_status loss_and_grad(cnn_model *m, int32_t loss_type, const void *lab
             /* −log softmax(z)[label] = logsumexp(z) − z[label], shifted by max(z) */
             float zmax = zb[0];
             for (size_t j = 1; j < O; j++) zmax = zb[j] > zmax ? zb[j] : zmax;
-            double sum = 0.0;
-            for (size_t j = 0; j < O; j++) sum += exp((double)zb[j] - zmax);
-            total += log(sum) + zmax - zb[label];
+            float sum = 0.0f;
+            for (size_t j = 0; j < O; j++) sum += expf(zb[j] - zmax);
+            total += (double)logf(sum) + zmax - zb[label];
             correct += best == (size_t)label;
             if (dz) /* softmax and cross-entropy together: (y − onehot) / n */
                 for (size_t j = 0; j < O; j++)
@@ -246,10 +246,10 @@ static void optimizer_update(cnn_model *m) {
             for (size_t i = 0; i < P; i++) { v[i] = mu * v[i] + g[i]; w[i] -= lr * (g[i] + mu * v[i]); }
         }
     } else {
-        const double t = (double)m->step + 1.0;
+        const float t = (float)m->step + 1.0f;
         const float b1 = o->beta1, b2 = o->beta2;
         /* bias correction folded into the step size (Kingma & Ba, section 2) */
-        const float c1 = (float)(1.0 - pow(b1, t)), c2 = (float)sqrt(1.0 - pow(b2, t));
+        const float c1 = 1.0f - powf(b1, t), c2 = sqrtf(1.0f - powf(b2, t));
         const float step = lr * c2 / c1, eps = o->epsilon * c2;
         for (size_t i = 0; i < P; i++) {
             v[i] = b1 * v[i] + (1.0f - b1) * g[i];
