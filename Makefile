@@ -51,7 +51,7 @@ FUZZ_SECONDS ?= 60
 
 .PHONY: all demo tour test test-c test-c-wasm test-js fuzz setup weights clean
 
-all: web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js
+all: web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js dist/wasm-cnn.js
 
 web/wasm-cnn.wasm: $(WASM_OBJ) Makefile
 	$(EMCC) -Oz $(WASM_LINK) $(WASM_OBJ) -o $@
@@ -69,11 +69,22 @@ web/wasm-cnn-inline.js: web/wasm-cnn.wasm web/embed.js
 models/digits.js: models/digits.wcnn web/embed.js
 	node web/embed.js $< $@
 
-demo: all
+# What the package's entry point ships: js/ and the inlined module as one minified ES module
+# (esbuild, with a source map back to js/). The digit model stays a separate, lazily imported
+# module (../models/digits.js from dist/, as from js/).
+dist/wasm-cnn.js: $(wildcard js/*.js) web/wasm-cnn-inline.js
+	@[ -x node_modules/.bin/esbuild ] || { echo "esbuild not found: run npm ci"; exit 1; }
+	node_modules/.bin/esbuild js/index.js --bundle --minify --format=esm --target=es2020 \
+	    --sourcemap --external:../models/digits.js --log-level=warning --outfile=$@
+
+demo:
 	@[ -f node_modules/sirv/package.json ] || npm ci --no-audit --no-fund
+	@$(MAKE) --no-print-directory all
 	node demo/serve.js
 
-tour: all
+tour:
+	@[ -x node_modules/.bin/esbuild ] || npm ci --no-audit --no-fund
+	@$(MAKE) --no-print-directory all
 	node examples/summary.js
 
 # ─── Tests ─────────────────────────────────────────────────────────────────────────────────
@@ -137,4 +148,4 @@ weights: build/train-digits
 	./build/train-digits --out models/digits.wcnn
 
 clean:
-	rm -rf build web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js
+	rm -rf build dist web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js

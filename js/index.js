@@ -106,8 +106,10 @@ async function readSource(source) {
   const where = `loadModel(${text})`;
   const protocol = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
   if (isNode() && (protocol === 'file' || !protocol || protocol.length === 1 /* C:\ */)) {
-    const fsName = 'node:fs/promises';
-    const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ fsName);
+    // Node's fs, reached so that no bundler sees (or warns about) a Node built-in: Node ≥ 20.16
+    // hands it over directly; older Node imports it by a name built at run time.
+    const { readFile } = process.getBuiltinModule?.('node:fs/promises') ??
+      await import(/* webpackIgnore: true */ /* @vite-ignore */ ['node:fs', 'promises'].join('/'));
     const path = protocol === 'file' ? new URL(text) : text;
     try {
       return new Uint8Array(await readFile(path));

@@ -31,7 +31,10 @@ try {
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', '--silent'], { cwd: app, stdio: 'inherit' });
 
   // 2. A production Vite build with Vite's defaults: no plugin, no wasm or worker settings.
-  await build({ root: app, logLevel: 'warn', build: { outDir: `${app}/dist`, emptyOutDir: true } });
+  const warnings = [];
+  const logger = { info() {}, warn: (m) => warnings.push(m), warnOnce: (m) => warnings.push(m), error: (m) => warnings.push(m), clearScreen() {}, hasErrorLogged: () => false, hasWarned: false };
+  await build({ root: app, customLogger: logger, build: { outDir: `${app}/dist`, emptyOutDir: true } });
+  result('vite build: no warning about the package', warnings.length === 0, warnings.join('\n  '));
   const assets = readdirSync(`${app}/dist/assets`);
   result('vite build bundles the package (no .wasm file to host)', assets.some((f) => f.endsWith('.js')) && !assets.some((f) => f.endsWith('.wasm')), `assets: ${assets}`);
 
