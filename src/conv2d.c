@@ -18,7 +18,7 @@ static inline int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
 static inline int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
 
 void cnn_conv2d_forward(const cnn_kernels *k, float *out, const float *in, const float *kernel,
-                        const float *bias, const cnn_layer_info *info, int32_t n, float *work) {
+                        const float *bias, const cnn_layer_info *info, int32_t n, float *work, int relu) {
     const int32_t H = info->in_h, W = info->in_w, C = info->in_c;
     const int32_t OH = info->out_h, OW = info->out_w, D = info->out_c;
     const int32_t KH = info->spec.kernel_h, KW = info->spec.kernel_w;
@@ -61,7 +61,7 @@ void cnn_conv2d_forward(const cnn_kernels *k, float *out, const float *in, const
                 const float *panel = packed + q * ps;
                 const size_t nr = (size_t)D - 8 * q < 8 ? (size_t)D - 8 * q : 8;
                 k->gemm_4x8(o + m0 * D + 8 * q, (size_t)D, a, row_stride, (size_t)KH, run, panel, panel + 8,
-                            run * 8, mr, nr);
+                            run * 8, mr, nr, relu);
             }
         }
     }

@@ -4,7 +4,7 @@
 #include <string.h>
 
 void cnn_dense_forward(const cnn_kernels *k, float *out, const float *in, const float *kernel,
-                       const float *bias, const cnn_layer_info *info, int32_t n, float *packed) {
+                       const float *bias, const cnn_layer_info *info, int32_t n, float *packed, int relu) {
     const size_t I = (size_t)info->in_c, U = (size_t)info->out_c;
     if (n < 4) {
         /* a few images: the kernel as it is, one matrix-vector product each */
@@ -12,6 +12,7 @@ void cnn_dense_forward(const cnn_kernels *k, float *out, const float *in, const 
             float *o = out + (size_t)b * U;
             memcpy(o, bias, U * sizeof(float));
             k->gemv_acc(o, in + (size_t)b * I, kernel, I, U);
+            if (relu) k->relu(o, o, U);
         }
         return;
     }
@@ -24,7 +25,7 @@ void cnn_dense_forward(const cnn_kernels *k, float *out, const float *in, const 
             const size_t mr = n - b < 4 ? (size_t)(n - b) : 4;
             const float *a[4];
             for (size_t p = 0; p < 4; p++) a[p] = in + (size_t)(b + (int32_t)(p < mr ? p : mr - 1)) * I;
-            k->gemm_4x8(out + (size_t)b * U + j0, U, a, 0, 1, I, panel, panel + 8, 0, mr, nr);
+            k->gemm_4x8(out + (size_t)b * U + j0, U, a, 0, 1, I, panel, panel + 8, 0, mr, nr, relu);
         }
     }
 }

@@ -88,9 +88,11 @@ typedef struct cnn_kernels {
      * packed weight panel (cnn_pack_panels): 8 values per (r, t), zero beyond the layer's
      * columns; bias8 the panel's 8 biases. For a convolution, row p is an output pixel, a[p]
      * the input under its kernel, r a kernel row (ars apart in the input) and t a tap (kx, c):
-     * the input is read in place, with no im2col copy. For dense, row p is an image. */
+     * the input is read in place, with no im2col copy. For dense, row p is an image.
+     * relu: store max(c, 0) instead (the layer's ReLU, fused: no second pass). */
     void (*gemm_4x8)(float *c, size_t ldc, const float *const a[4], size_t ars, size_t rows,
-                     size_t run, const float *bias8, const float *b, size_t brs, size_t mr, size_t nr);
+                     size_t run, const float *bias8, const float *b, size_t brs, size_t mr, size_t nr,
+                     int relu);
     /* y[j] += Σ_{r<k} x[r] · w[r·n + j]   for j < n.   x (k), w (k, n) row-major, y (n).
      * One image through dense (batch 1), and conv2d pixels the tiles do not cover. */
     void (*gemv_acc)(float *y, const float *x, const float *w, size_t k, size_t n);
@@ -125,15 +127,16 @@ void cnn_pack_panels(float *dst, const float *kernel, const float *bias, size_t 
  * layer's activation (the model applies it). Backward takes dz = ∂L/∂(that pre-activation
  * output) and accumulates (+=) into the parameter gradients and, when din is not NULL, into
  * ∂L/∂input. None of them allocates. */
-/* `work`: cnn_layer_work_floats(info) floats of workspace. */
+/* `work`: cnn_layer_work_floats(info) floats of workspace. relu: apply ReLU to the output
+ * (fused into the tiles' stores; the model does this instead of a separate pass). */
 void cnn_conv2d_forward(const cnn_kernels *k, float *out, const float *in, const float *kernel,
-                        const float *bias, const cnn_layer_info *info, int32_t n, float *packed);
+                        const float *bias, const cnn_layer_info *info, int32_t n, float *work, int relu);
 void cnn_pool2d_forward(const cnn_kernels *k, float *out, const float *in,
                         const cnn_layer_info *info, int32_t n);
 void cnn_global_pool2d_forward(const cnn_kernels *k, float *out, const float *in,
                                const cnn_layer_info *info, int32_t n);
 void cnn_dense_forward(const cnn_kernels *k, float *out, const float *in, const float *kernel,
-                       const float *bias, const cnn_layer_info *info, int32_t n, float *packed);
+                       const float *bias, const cnn_layer_info *info, int32_t n, float *work, int relu);
 /* Floats of workspace a layer's forward pass needs: its packed weights, and for a padded
  * conv2d a zero-bordered copy of one input image (0 for layers without weights). */
 size_t cnn_layer_work_floats(const cnn_layer_info *info);

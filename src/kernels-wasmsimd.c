@@ -34,7 +34,8 @@ static inline void store_row(float *c, v128_t lo, v128_t hi, size_t nr) {
  * real row) and are not stored, so the loop has no branches. Per element the sums run in the
  * scalar reference's order: results are bit-identical. */
 static void gemm_4x8_wasmsimd(float *c, size_t ldc, const float *const a[4], size_t ars, size_t rows,
-                              size_t run, const float *bias8, const float *b, size_t brs, size_t mr, size_t nr) {
+                              size_t run, const float *bias8, const float *b, size_t brs, size_t mr, size_t nr,
+                              int relu) {
     const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
     v128_t c00 = wasm_v128_load(bias8), c01 = wasm_v128_load(bias8 + 4);
     v128_t c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
@@ -54,6 +55,13 @@ static void gemm_4x8_wasmsimd(float *c, size_t ldc, const float *const a[4], siz
             c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x3, b0));
             c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x3, b1));
         }
+    }
+    if (relu) { /* pmax(0, x) = 0 < x ? x : 0, exactly the scalar rule */
+        const v128_t z = wasm_f32x4_splat(0.0f);
+        c00 = wasm_f32x4_pmax(z, c00); c01 = wasm_f32x4_pmax(z, c01);
+        c10 = wasm_f32x4_pmax(z, c10); c11 = wasm_f32x4_pmax(z, c11);
+        c20 = wasm_f32x4_pmax(z, c20); c21 = wasm_f32x4_pmax(z, c21);
+        c30 = wasm_f32x4_pmax(z, c30); c31 = wasm_f32x4_pmax(z, c31);
     }
     store_row(c, c00, c01, nr);
     if (mr > 1) store_row(c + ldc, c10, c11, nr);

@@ -493,13 +493,18 @@ static void run_layer(cnn_model *m, const cnn_kernels *k, int32_t i, int32_t n) 
     const float *in = m->acts + (i ? m->layers[i - 1].out_offset : 0) * cap;
     float *out = m->acts + L->out_offset * cap;
     const float *kernel = m->params + L->kernel_offset, *bias = m->params + L->bias_offset;
+    const bool last = i == m->n_layers - 1;
+    /* A ReLU on conv2d or dense is fused into their stores (not on the last layer, whose
+     * pre-activation values are kept as the logits). */
+    const bool fuse = !last && info->spec.activation == CNN_ACT_RELU &&
+                      (info->spec.type == CNN_LAYER_CONV2D || info->spec.type == CNN_LAYER_DENSE);
     switch (info->spec.type) {
-    case CNN_LAYER_CONV2D: cnn_conv2d_forward(k, out, in, kernel, bias, info, n, m->work); break;
+    case CNN_LAYER_CONV2D: cnn_conv2d_forward(k, out, in, kernel, bias, info, n, m->work, fuse); break;
     case CNN_LAYER_MAXPOOL2D:
     case CNN_LAYER_AVGPOOL2D: cnn_pool2d_forward(k, out, in, info, n); break;
     case CNN_LAYER_GLOBALAVGPOOL2D:
     case CNN_LAYER_GLOBALMAXPOOL2D: cnn_global_pool2d_forward(k, out, in, info, n); break;
-    case CNN_LAYER_DENSE: cnn_dense_forward(k, out, in, kernel, bias, info, n, m->work); break;
+    case CNN_LAYER_DENSE: cnn_dense_forward(k, out, in, kernel, bias, info, n, m->work, fuse); break;
     case CNN_LAYER_FLATTEN:
     case CNN_LAYER_ACTIVATION:
         /* Identity before the activation. A linear flatten shares its input's memory. */
@@ -508,9 +513,9 @@ static void run_layer(cnn_model *m, const cnn_kernels *k, int32_t i, int32_t n) 
     default: assert(!"layer type validated at build time");
     }
     const size_t rows = (size_t)n * (size_t)info->out_h * (size_t)info->out_w;
-    if (i == m->n_layers - 1) /* keep the last pre-activation: stable losses need the logits */
+    if (last) /* keep the last pre-activation: stable losses need the logits */
         memcpy(m->logits, out, (size_t)n * L->out_size * sizeof(float));
-    cnn_activation_forward(k, out, out, info->spec.activation, rows, (size_t)info->out_c);
+    if (!fuse) cnn_activation_forward(k, out, out, info->spec.activation, rows, (size_t)info->out_c);
 }
 
 void cnn_model_run(cnn_model *m, int32_t n) {

@@ -99,8 +99,11 @@ static void test_gemm_4x8_matches_scalar(void) {
                     const size_t ldc = nr + 2, csize = 4 * ldc;
                     float *c0 = random_buffer(csize, &seed), *c1 = (float *)malloc(csize * sizeof(float));
                     memcpy(c1, c0, csize * sizeof(float));
-                    cnn_kernels_scalar.gemm_4x8(c0, ldc, rowp, ars, rows, run, b, b + 8, 8 * run, mr, nr);
-                    cnn_kernels_wasmsimd.gemm_4x8(c1, ldc, rowp, ars, rows, run, b, b + 8, 8 * run, mr, nr);
+                    const int relu = (int)((mr + nr + ri + ui) & 1);      /* both, across the cases */
+                    cnn_kernels_scalar.gemm_4x8(c0, ldc, rowp, ars, rows, run, b, b + 8, 8 * run, mr, nr, relu);
+                    cnn_kernels_wasmsimd.gemm_4x8(c1, ldc, rowp, ars, rows, run, b, b + 8, 8 * run, mr, nr, relu);
+                    for (size_t p = 0; relu && p < mr; p++)
+                        for (size_t j = 0; j < nr; j++) CHECK(c1[p * ldc + j] >= 0.0f);
                     if (!same_bits(c0, c1, csize))
                         fprintf(stderr, "  gemm_4x8 differs at mr=%zu nr=%zu rows=%zu run=%zu\n", mr, nr, rows, run);
                     CHECK(same_bits(c0, c1, csize));                   /* untouched cells too */
@@ -110,8 +113,14 @@ static void test_gemm_4x8_matches_scalar(void) {
     const float a[2] = { 1, 2 }, b[24] = { 0.5f, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 4 };
     const float *rowp[4] = { a, a, a, a };
     float c = 0;
-    cnn_kernels_wasmsimd.gemm_4x8(&c, 1, rowp, 0, 1, 2, b, b + 8, 16, 1, 1);
+    cnn_kernels_wasmsimd.gemm_4x8(&c, 1, rowp, 0, 1, 2, b, b + 8, 16, 1, 1, 0);
     CHECK(c == 11.5f);
+    const float neg[2] = { -1, -2 };                          /* 0.5 − 3 − 8 = −10.5 → relu 0 */
+    const float *negp[4] = { neg, neg, neg, neg };
+    cnn_kernels_wasmsimd.gemm_4x8(&c, 1, negp, 0, 1, 2, b, b + 8, 16, 1, 1, 0);
+    CHECK(c == -10.5f);
+    cnn_kernels_wasmsimd.gemm_4x8(&c, 1, negp, 0, 1, 2, b, b + 8, 16, 1, 1, 1);
+    CHECK(c == 0.0f && !signbit(c));
 }
 
 /* pool2d: max and average, valid and same, channels 1 to 9 (below, at, above and between
