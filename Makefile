@@ -27,7 +27,7 @@ NATIVE_FLAGS := -std=c11 -O1 -g -Wall -Wextra -Wshadow -Wno-missing-field-initia
 WASM_FLAGS := -std=c11 -msimd128 -Wall -Wextra -Wno-missing-field-initializers -DNDEBUG -DCNN_SIMD_ONLY
 # The shipped module: the hot loops at -O3, everything else at -Oz (it is a download), and
 # only the SIMD kernels (the scalar twins are for the tests, which build their own).
-WASM_HOT  := src/kernels-wasmsimd.c src/conv2d.c src/dense.c src/pool2d.c
+WASM_HOT  := src/kernels-wasmsimd.c src/conv2d.c src/dense.c src/pool2d.c src/pack.c
 WASM_COLD := $(filter-out $(WASM_HOT) src/kernels-scalar.c,$(SRC))
 WASM_OBJ  := $(patsubst src/%.c,build/wasm/%.o,$(WASM_HOT) $(WASM_COLD))
 # The C functions JavaScript calls (js/engine.js): numbers and pointers only.

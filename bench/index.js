@@ -59,7 +59,7 @@ const ALL_FIGURES = ['latency', 'throughput', 'load', 'profile', 'peak'];
 const BATCHES = [64, 256];
 const log = (...a) => console.error(...a);
 const wall = () => performance.timeOrigin + performance.now();
-const SETTLE_MS = 50; // pause before each measurement: lets GC and ORT's spinning threads settle
+const SETTLE_MS = 50; // pause before each measurement: lets GC and busy-waiting threads settle
 const settle = () => new Promise((r) => setTimeout(r, SETTLE_MS));
 
 // ─── Options ─────────────────────────────────────────────────────────────────────────────
@@ -240,6 +240,18 @@ function machine() {
   };
 }
 
+/** System-wide CPU seconds from /proc/stat (busy = all but idle and iowait; steal apart). */
+function systemCpu() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, idle, iowait, irq, softirq, steal = 0] = f;
+    const hz = 100; // USER_HZ
+    return { busy: (user + nice + system + irq + softirq) / hz, steal: steal / hz, idle: (idle + iowait) / hz };
+  } catch {
+    return null;
+  }
+}
+
 function gitState() {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -259,12 +271,23 @@ async function waitQuiet(minutes) {
   if (!minutes) return;
   const until = Date.now() + minutes * 60000;
   for (;;) {
+    // quiet = 1-minute load average < 0.5 and, over the last 10 s, < 10% of one core busy
+    const a = systemCpu();
+    await new Promise((r) => setTimeout(r, 10000));
+    const b = systemCpu();
+    const busy = a && b ? (b.busy - a.busy) / 10 : 0;
     const l = loadavg()[0];
-    if (l < 0.5) { log(`load average ${l.toFixed(2)} < 0.5: starting`); return; }
-    if (Date.now() > until) { log(`warning: load average still ${l.toFixed(2)} after ${minutes} min; running anyway`); return; }
-    log(`waiting for a quiet machine: 1-minute load average ${l.toFixed(2)} (≥ 0.5); retrying in 20 s`);
-    await new Promise((r) => setTimeout(r, 20000));
+    if (l < 0.5 && busy < 0.1) { log(`quiet: load average ${l.toFixed(2)} < 0.5, ${(100 * busy).toFixed(0)}% of a core busy over 10 s: starting`); return; }
+    if (Date.now() > until) { log(`warning: not quiet after ${minutes} min (load average ${l.toFixed(2)}, ${(100 * busy).toFixed(0)}% of a core busy); running anyway`); return; }
+    log(`waiting for a quiet machine: load average ${l.toFixed(2)}, ${(100 * busy).toFixed(0)}% of a core busy over 10 s`);
   }
+}
+
+/** Size and mtime of the engine's build output, to notice a rebuild during the run. */
+function buildStamp() {
+  return ['web/wasm-cnn-inline.js', 'web/wasm-cnn.wasm'].map((f) => {
+    try { const st = statSync(join(ROOT, f)); return `${f}:${st.size}:${st.mtimeMs}`; } catch { return `${f}:missing`; }
+  }).join(' ');
 }
 
 function commandLine(opts) {
@@ -287,6 +310,9 @@ export async function runBenchmark(opts = parseOptions([])) {
   if (loadStart[0] >= 0.5) log('warning: the machine is not quiet (1-minute load average ≥ 0.5): figures will be noisy (--wait-quiet waits)');
   const built = ensureBuilt({ make: opts.make });
   const peakBuild = fig.has('peak') ? buildPeak() : null;
+  const stampStart = buildStamp();
+  const sysStart = systemCpu(); // after the builds: other processes' CPU time from here on
+  const ownStart = process.cpuUsage();
 
   // the model, its weights, and the data — in this thread, once
   const api = await import('../js/index.js');
@@ -441,9 +467,17 @@ export async function runBenchmark(opts = parseOptions([])) {
     await closeAll();
 
     const loadEnd = loadavg();
+    const rebuiltDuring = buildStamp() !== stampStart;
+    if (rebuiltDuring) log('warning: web/wasm-cnn.wasm or web/wasm-cnn-inline.js changed during the run (a rebuild): rounds may mix two builds');
+    const sysEnd = systemCpu();
+    const own = process.cpuUsage(ownStart);
+    const others = sysStart && sysEnd ? {
+      seconds: Math.max(0, sysEnd.busy - sysStart.busy - (own.user + own.system) / 1e6),
+      steal: sysEnd.steal - sysStart.steal,
+    } : null;
     const seconds = (wall() - T0) / 1000;
     const report = makeReport({
-      opts, fig, date, mach, loadStart, loadEnd, seconds, built, peakBuild, details, agreement, predicted, flops, flopsPerImage,
+      opts, fig, date, mach, loadStart, loadEnd, others, rebuiltDuring, seconds, built, peakBuild, details, agreement, predicted, flops, flopsPerImage,
       refLayers, sizes, R, repeats1, repeats64,
     });
     return report;
@@ -489,9 +523,12 @@ function makeReport(x) {
     ['', ''],
     ['date', x.date],
     ['machine', `${x.mach.cpu}; ${x.mach.logical} logical CPUs${x.mach.coresPerSocket ? ` (${x.mach.coresPerSocket} cores per socket per /proc/cpuinfo)` : ''}${x.mach.mhz ? `, cpu MHz ${x.mach.mhz.toFixed(0)} (/proc/cpuinfo)` : ''}`],
-    ['load average (1, 5, 15 min)', `start ${x.loadStart.map((v) => v.toFixed(2)).join(' ')}; end ${x.loadEnd.map((v) => v.toFixed(2)).join(' ')}`],
+    ['load average (1, 5, 15 min)', `start ${x.loadStart.map((v) => v.toFixed(2)).join(' ')}; end ${x.loadEnd.map((v) => v.toFixed(2)).join(' ')} (the end figure includes this benchmark's own load)`],
+    ...(x.others ? [['other CPU work during the run', `${x.others.seconds.toFixed(1)} CPU-s by other processes (/proc/stat busy time minus this process's own), ` +
+      `${(100 * x.others.seconds / x.seconds).toFixed(1)}% of one core over the run (after the build checks); steal ${x.others.steal.toFixed(1)} s`]] : []),
     ['Node', `${x.mach.node} (V8 ${x.mach.v8})`],
-    ['wasm-cnn', `${x.details['wasm-cnn'].version}, ${x.details['wasm-cnn'].detail}; git ${gitState()}${x.built.rebuilt ? '; `make all` was run first' : ''}`],
+    ['wasm-cnn', `${x.details['wasm-cnn'].version}, ${x.details['wasm-cnn'].detail}; git ${gitState()}${x.built.rebuilt ? '; `make all` was run first' : ''}` +
+      (x.rebuiltDuring ? '; **warning: web/ was rebuilt during the run, so the rounds may mix two builds**' : '')],
     ...E.filter((k) => k !== 'wasm-cnn').map((k) => [label(k), x.details[k].detail]),
     ['command', `\`${commandLine(opts)}\` — ROUNDS=${rounds}, SECONDS=${opts.seconds}, warm-up ${opts.warmup} s; ran ${x.seconds.toFixed(0)} s`],
   ], ['l', 'l']));
@@ -579,6 +616,7 @@ function makeReport(x) {
     ...E.filter((k, i, a) => k !== 'ort-2t' || !a.includes('ort-1t')).map((k) => [
       k.startsWith('ort') ? 'onnxruntime-web (1 and 2 threads: the same files)' : label(k), sizes[k].what, kib(sizes[k].raw), `**${kib(sizes[k].gzipSum)}**`, kib(sizes[k].gzipConcat),
       k === 'wasm-cnn' ? '1 (reference)' : fmtRatio(sizes[k].gzipSum / sizes['wasm-cnn'].gzipSum)]),
+    ...(sizes['wasm-cnn'].dist ? [['wasm-cnn, package entry (extra)', sizes['wasm-cnn'].dist.what, kib(sizes['wasm-cnn'].dist.raw), `**${kib(sizes['wasm-cnn'].dist.gzipSum)}**`, kib(sizes['wasm-cnn'].dist.gzipConcat), '—']] : []),
   ], ['l', 'l', 'r', 'r', 'r', 'r']));
   p();
   p(`wasm-cnn's files: ${sizes['wasm-cnn'].files.map((f) => `${f.file} ${kib(f.gzip)}`).join(', ')} KiB gzipped. ` +
@@ -689,6 +727,9 @@ function makeReport(x) {
   } else rows.push(['load + init + first inference ≤ 10 ms', '—', mark(null)]);
   rows.push(['JS + wasm ≤ 25 KiB gzip (each file gzipped, summed)', `${kib(sizes['wasm-cnn'].gzipSum)} KiB (one concatenation: ${kib(sizes['wasm-cnn'].gzipConcat)} KiB)`,
     mark(sizes['wasm-cnn'].gzipSum <= 25 * 1024)]);
+  if (sizes['wasm-cnn'].dist) {
+    rows.push(['JS + wasm ≤ 25 KiB gzip, measured on the package entry dist/wasm-cnn.js instead (extra row)', `${kib(sizes['wasm-cnn'].dist.gzipSum)} KiB`, mark(sizes['wasm-cnn'].dist.gzipSum <= 25 * 1024)]);
+  }
   if (fig.has('load')) {
     const v = median(R.load['wasm-cnn'].map((m) => m.memory.wasmBytes));
     rows.push(['wasm memory after LeNet + batch 64 ≤ 8 MiB', `${mib(v)} MiB (${v} bytes)`, mark(v <= 8 * 1048576)]);
@@ -725,6 +766,7 @@ function makeReport(x) {
     'in Node the package\'s entry is dist/ort.node.min.mjs with ort-wasm-simd-threaded.wasm; with numThreads 2 its intra-op thread pool runs on Emscripten pthreads (Node worker threads; see "CPUs busy" in (b)). The `await` is part of its per-call cost.');
   if (has('convnetjs')) p('- **convnetjs**: its `Vol` input (reused) filled from the image, `net.forward()`, the 10 outputs copied into a `Float32Array`; it has no batch API, so a batch is a loop over images. It computes in Float64Array.');
   p('- **(c)** builds the model from weights already in memory (the ONNX file and the wasm-cnn model file as bytes, tfjs/convnetjs weights as Float32Arrays); the packages themselves are read from disk (page cache warm).');
+  p(`- A pause of ${SETTLE_MS} ms precedes each measurement (lets GC and any busy-waiting threads of the previous engine settle).`);
   p(`- Statistics: ${rounds} rounds; in each round every engine is measured once per figure, one engine at a time, the engine order rotated by one each round and the batch-size order alternated. Medians and min–max are over rounds.`);
   p('- The machine has 2 cores and other work may run: compare ratios from the same run, not absolute figures across runs.');
   p();

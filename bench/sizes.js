@@ -67,6 +67,15 @@ export function engineSizes() {
       `excluded: ${ours.dynamic.length ? ours.dynamic.join(', ') : 'nothing'} (imported lazily: the digit model, not the engine)`,
     dynamicExcluded: ours.dynamic,
   };
+  // the package's entry since the minified bundle exists (package.json "main": dist/wasm-cnn.js)
+  const dist = join(ROOT, 'dist', 'wasm-cnn.js');
+  if (existsSync(dist)) {
+    const dyn = [...readFileSync(dist, 'utf8').matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]);
+    out['wasm-cnn'].dist = {
+      ...measure([dist]),
+      what: `dist/wasm-cnn.js, the package's minified entry module (one file, wasm inlined); excluded: ${dyn.length ? dyn.join(', ') : 'nothing'} (imported lazily)`,
+    };
+  }
   const tfWasm = [nm('@tensorflow/tfjs-core/dist/tf-core.es2017.min.js'), nm('@tensorflow/tfjs-layers/dist/tf-layers.es2017.min.js'),
     nm('@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.es2017.min.js'), nm('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')];
   const tfWasmEs5 = [nm('@tensorflow/tfjs-core/dist/tf-core.min.js'), nm('@tensorflow/tfjs-layers/dist/tf-layers.min.js'),

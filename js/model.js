@@ -136,7 +136,15 @@ export class Model {
   _forward(n, first = 0, count = n, chunk = n) {
     const e = this._engine;
     e.check(e.c.cnn_model_forward(this._ptr, n), 'predict');
-    this._last = { count, first, chunk };
+    this._setLast(count, first, chunk);
+  }
+
+  /** Which images of the last call are in the engine (see activations()); no allocation. */
+  _setLast(count, first, chunk) {
+    const last = this._last;
+    last.count = count;
+    last.first = first;
+    last.chunk = chunk;
   }
 
   /**
@@ -199,13 +207,12 @@ export class Model {
 
   _readOutput(slot, size, out, where) {
     const e = this._engine;
-    const ptr = e.c.cnn_model_output(this._ptr, -1) + slot * size * 4;
-    const view = e.f32View(ptr, size);
-    if (out === undefined) return view.slice();
+    const at = ((e.c.cnn_model_output(this._ptr, -1) >> 2) + slot * size);
+    if (out === undefined) return e.f32.slice(at, at + size);
     if (!(out instanceof Float32Array) || out.length < size) {
       throw new Error(`${where}: out must be a Float32Array of at least ${size} values`);
     }
-    out.set(view);
+    out.set(e.f32.subarray(at, at + size));
     return out;
   }
 
@@ -262,7 +269,7 @@ export class Model {
         samples[i].push(now() - t0);
       }
     }
-    this._last = { count, first: 0, chunk: count };
+    this._setLast(count, 0, count);
     const median = (a) => a.sort((x, y) => x - y)[a.length >> 1];
     const ms = samples.map(median);
     const total = ms.reduce((a, b) => a + b, 0);

@@ -251,7 +251,7 @@ export const trainingMethods = {
     const e = this._engine;
     this._writeImages(inputs, 0, count, null, 'trainBatch');
     const lp = this._writeLabels(labels, opt.loss, 0, count, null);
-    this._last = { count: 0, first: 0, chunk: 0 }; // activations are mid-update: not offered
+    this._setLast(0, 0, 0); // activations are mid-update: not offered
     const out = e.scratch;
     e.check(e.c.cnn_model_train_step(ptr, lp, count, out, out + 4), 'trainBatch');
     return e.f32[out >> 2];
@@ -277,7 +277,7 @@ export const trainingMethods = {
       e.check(e.c.cnn_model_evaluate(ptr, LOSSES[lossName], lp, m, e.scratch, e.scratch + 4), 'evaluate');
       total += e.f32[e.scratch >> 2] * m;
       correct += e.i32[(e.scratch >> 2) + 1];
-      this._last = { count, first: start, chunk };
+      this._setLast(count, start, chunk);
     }
     return { loss: total / count, accuracy: correct / count };
   },
@@ -297,7 +297,7 @@ export const trainingMethods = {
     this._writeImages(inputs, 0, count, null, 'gradients');
     const lp = this._writeLabels(labels, lossName, 0, count, null);
     e.check(e.c.cnn_model_gradients(ptr, LOSSES[lossName], lp, count, e.scratch), 'gradients');
-    this._last = { count, first: 0, chunk: count };
+    this._setLast(count, 0, count);
     const lossValue = e.f32[e.scratch >> 2];
     const layers = this.layers.map((l, i) => (l.params
       ? {
@@ -383,7 +383,7 @@ export const trainingMethods = {
           lastYield = now();
         }
       }
-      this._last = { count: 0, first: 0, chunk: 0 };
+      this._setLast(0, 0, 0);
       if (!seen) break;
       const seconds = (now() - epochStart) / 1000;
       history.loss.push(lossSum / seen);

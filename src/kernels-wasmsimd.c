@@ -84,6 +84,20 @@ static void pool2d_wasmsimd(float *out, const float *in, const cnn_layer_info *i
             const float *first = in + ((size_t)ya * W + xa) * C;
             /* Whole vectors; with C ≥ 4 the last one overlaps the one before (C − 4), which
              * recomputes a few channels with the same result instead of a scalar tail. */
+            if (yb - ya == 2 && xb - xa == 2 && C >= 4) {
+                /* the common 2×2 window, unrolled (same order of operations as the loop) */
+                const float *r0 = first, *r1 = first + (size_t)W * C;
+                for (int32_t c0 = 0; c0 < C; c0 += 4) {
+                    const int32_t c = c0 + 4 <= C ? c0 : C - 4;
+                    const v128_t a = wasm_v128_load(r0 + c), b = wasm_v128_load(r0 + C + c);
+                    const v128_t d = wasm_v128_load(r1 + c), e = wasm_v128_load(r1 + C + c);
+                    const v128_t v = is_max ? wasm_f32x4_pmax(wasm_f32x4_pmax(wasm_f32x4_pmax(a, b), d), e)
+                                            : wasm_f32x4_mul(wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_add(a, b), d), e),
+                                                             wasm_f32x4_splat(scale));
+                    wasm_v128_store(out + c, v);
+                }
+                continue;
+            }
             for (int32_t c0 = 0; c0 < C; c0 += 4) {
                 const int32_t c = c0 + 4 <= C ? c0 : C - 4;
                 if (c < 0) break; /* C < 4: below */
