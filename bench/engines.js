@@ -77,13 +77,13 @@ function watchedWasmBytes() {
 // ─── wasm-cnn ────────────────────────────────────────────────────────────────────────────
 
 async function createWasmCnn({ modelBytes }) {
-  const api = await import('../js/index.js');
+  const api = await import('wasm-cnn'); // the package's entry point (dist/wasm-cnn.js), as users import it
   const net = await api.loadModel(modelBytes);
   const info = await api.engineInfo();
   return {
     async: false,
     version: info.version,
-    detail: `js/index.js loadModel(bytes); kernels \`${info.kernels}\``,
+    detail: `'wasm-cnn' (dist/wasm-cnn.js) loadModel(bytes); kernels \`${info.kernels}\``,
     net,
     predict: (x) => net.predict(x),
     predictBatch: (x, n) => net.predictBatch(x, n, { batchSize: n }),

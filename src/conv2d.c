@@ -34,9 +34,17 @@ void cnn_conv2d_forward(const cnn_kernels *k, float *out, const float *in, const
      * output pixel's window lies inside what is read and all pixels take the same fast path. */
     const int32_t Hp = H + PT + info->pad_bottom, Wp = W + PL + info->pad_right;
     const bool padded = Hp != H || Wp != W;
-    float *pad = work + panels * ps;
+    /* where each tap (ky, kx, c) lies relative to a pixel's window, in the buffer read */
+    int32_t *off = (int32_t *)(work + panels * ps);
+    float *pad = work + panels * ps + K;
     if (padded) memset(pad, 0, (size_t)Hp * Wp * C * sizeof(float));
     const size_t row_stride = (size_t)Wp * C, M = (size_t)OH * OW;
+    /* short runs (a few taps per kernel row: small kernels on few channels) are faster as one
+     * flat loop through an offset table than as many short loops */
+    const bool flat = run < 16;
+    if (flat)
+        for (size_t ky = 0, j = 0; ky < (size_t)KH; ky++)
+            for (size_t t = 0; t < run; t++) off[j++] = (int32_t)(ky * row_stride + t);
 
     for (int32_t b = 0; b < n; b++) {
         const float *src = in + (size_t)b * in_image;
@@ -60,8 +68,8 @@ void cnn_conv2d_forward(const cnn_kernels *k, float *out, const float *in, const
             for (size_t q = 0; q < panels; q++) {
                 const float *panel = packed + q * ps;
                 const size_t nr = (size_t)D - 8 * q < 8 ? (size_t)D - 8 * q : 8;
-                k->gemm_4x8(o + m0 * D + 8 * q, (size_t)D, a, row_stride, (size_t)KH, run, panel, panel + 8,
-                            run * 8, mr, nr, relu);
+                k->gemm_4x8(o + m0 * D + 8 * q, (size_t)D, a, flat ? off : NULL, (size_t)KH, row_stride, run,
+                            panel, panel + 8, mr, nr, relu);
             }
         }
     }

@@ -25,7 +25,7 @@ void cnn_dense_forward(const cnn_kernels *k, float *out, const float *in, const 
             const size_t mr = n - b < 4 ? (size_t)(n - b) : 4;
             const float *a[4];
             for (size_t p = 0; p < 4; p++) a[p] = in + (size_t)(b + (int32_t)(p < mr ? p : mr - 1)) * I;
-            k->gemm_4x8(out + (size_t)b * U + j0, U, a, 0, 1, I, panel, panel + 8, 0, mr, nr, relu);
+            k->gemm_4x8(out + (size_t)b * U + j0, U, a, NULL, 1, 0, I, panel, panel + 8, mr, nr, relu);
         }
     }
 }

@@ -83,15 +83,17 @@ cnn_status cnn_metadata_check(const uint8_t *bytes, size_t size);
 typedef struct cnn_kernels {
     const char *name;
     /* The register-blocked core of conv2d and dense: a tile of up to 4 rows × 8 columns,
-     *   c[p·ldc + j] = bias8[j] + Σ_{r<rows} Σ_{t<run} a[p][r·ars + t] · b[r·brs + 8·t + j]
-     * for p < mr ≤ 4, j < nr ≤ 8 (a[p] for p ≥ mr must still point at readable memory). b is a
-     * packed weight panel (cnn_pack_panels): 8 values per (r, t), zero beyond the layer's
+     *   c[p·ldc + j] = bias8[j] + Σ_{k<K} a[p][o(k)] · b[8·k + j],   K = rows · run,
+     * for p < mr ≤ 4, j < nr ≤ 8 (a[p] for p ≥ mr must still point at readable memory), where
+     * tap k = r·run + t lies at o(k) = r·ars + t, or at off[k] when an offset table is given.
+     * b is a packed weight panel (cnn_pack_panels): 8 values per k, zero beyond the layer's
      * columns; bias8 the panel's 8 biases. For a convolution, row p is an output pixel, a[p]
-     * the input under its kernel, r a kernel row (ars apart in the input) and t a tap (kx, c):
-     * the input is read in place, with no im2col copy. For dense, row p is an image.
+     * the input under its kernel, r a kernel row and t a tap (kx, c) of that row: the input
+     * is read in place (an implicit GEMM, no im2col copy). Short runs go through the table
+     * (one flat loop instead of many short ones). For dense, row p is an image (rows = 1).
      * relu: store max(c, 0) instead (the layer's ReLU, fused: no second pass). */
-    void (*gemm_4x8)(float *c, size_t ldc, const float *const a[4], size_t ars, size_t rows,
-                     size_t run, const float *bias8, const float *b, size_t brs, size_t mr, size_t nr,
+    void (*gemm_4x8)(float *c, size_t ldc, const float *const a[4], const int32_t *off, size_t rows,
+                     size_t ars, size_t run, const float *bias8, const float *b, size_t mr, size_t nr,
                      int relu);
     /* y[j] += Σ_{r<k} x[r] · w[r·n + j]   for j < n.   x (k), w (k, n) row-major, y (n).
      * One image through dense (batch 1), and conv2d pixels the tiles do not cover. */

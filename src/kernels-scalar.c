@@ -2,14 +2,15 @@
  * Every SIMD kernel must agree with these (tests/c/test-kernels.c). Kept forever. */
 #include "internal.h"
 
-static void gemm_4x8_scalar(float *c, size_t ldc, const float *const a[4], size_t ars, size_t rows,
-                            size_t run, const float *bias8, const float *b, size_t brs, size_t mr, size_t nr,
+static void gemm_4x8_scalar(float *c, size_t ldc, const float *const a[4], const int32_t *off, size_t rows,
+                            size_t ars, size_t run, const float *bias8, const float *b, size_t mr, size_t nr,
                             int relu) {
     for (size_t p = 0; p < mr; p++)
         for (size_t j = 0; j < nr; j++) {
             float acc = bias8[j];
-            for (size_t r = 0; r < rows; r++)
-                for (size_t t = 0; t < run; t++) acc += a[p][r * ars + t] * b[r * brs + 8 * t + j];
+            for (size_t r = 0, k = 0; r < rows; r++)
+                for (size_t t = 0; t < run; t++, k++)
+                    acc += a[p][off ? (size_t)off[k] : r * ars + t] * b[8 * k + j];
             c[p * ldc + j] = relu ? (acc > 0.0f ? acc : 0.0f) : acc;
         }
 }

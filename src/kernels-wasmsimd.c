@@ -29,32 +29,39 @@ static inline void store_row(float *c, v128_t lo, v128_t hi, size_t nr) {
 }
 
 /* The 4×8 tile: eight f32x4 accumulators (4 rows × 2 vectors) stay in registers for the whole
- * k loop; each step loads two weight vectors and splats one input value per row: 8 mul + 8 add
- * per 6 loads. Rows beyond mr compute on whatever a[p] points at (the caller points them at a
+ * k loop (rows × runs, or one flat loop through the offset table); each step loads two weight
+ * vectors and splats one input value per row: 8 mul + 8 add per 6 loads. Rows beyond mr compute on whatever a[p] points at (the caller points them at a
  * real row) and are not stored, so the loop has no branches. Per element the sums run in the
  * scalar reference's order: results are bit-identical. */
-static void gemm_4x8_wasmsimd(float *c, size_t ldc, const float *const a[4], size_t ars, size_t rows,
-                              size_t run, const float *bias8, const float *b, size_t brs, size_t mr, size_t nr,
+#define GEMM_STEP(o)                                                                       \
+    do {                                                                                   \
+        const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);                   \
+        v128_t x = wasm_f32x4_splat(a0[o]);                                                \
+        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));                                  \
+        c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));                                  \
+        x = wasm_f32x4_splat(a1[o]);                                                       \
+        c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, b0));                                  \
+        c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, b1));                                  \
+        x = wasm_f32x4_splat(a2[o]);                                                       \
+        c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, b0));                                  \
+        c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, b1));                                  \
+        x = wasm_f32x4_splat(a3[o]);                                                       \
+        c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, b0));                                  \
+        c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, b1));                                  \
+        b += 8;                                                                            \
+    } while (0)
+
+static void gemm_4x8_wasmsimd(float *c, size_t ldc, const float *const a[4], const int32_t *off, size_t rows,
+                              size_t ars, size_t run, const float *bias8, const float *b, size_t mr, size_t nr,
                               int relu) {
     const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
     v128_t c00 = wasm_v128_load(bias8), c01 = wasm_v128_load(bias8 + 4);
     v128_t c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
-    for (size_t r = 0; r < rows; r++) {
-        const float *br = b + r * brs;
-        const size_t o = r * ars;
-        for (size_t t = 0; t < run; t++, br += 8) {
-            const v128_t b0 = wasm_v128_load(br), b1 = wasm_v128_load(br + 4);
-            const v128_t x0 = wasm_f32x4_splat(a0[o + t]), x1 = wasm_f32x4_splat(a1[o + t]);
-            const v128_t x2 = wasm_f32x4_splat(a2[o + t]), x3 = wasm_f32x4_splat(a3[o + t]);
-            c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x0, b0));
-            c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x0, b1));
-            c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x1, b0));
-            c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x1, b1));
-            c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x2, b0));
-            c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x2, b1));
-            c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x3, b0));
-            c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x3, b1));
-        }
+    if (off) {
+        for (size_t k = 0, K = rows * run; k < K; k++) GEMM_STEP(off[k]);
+    } else {
+        for (size_t r = 0; r < rows; r++, a0 += ars, a1 += ars, a2 += ars, a3 += ars)
+            for (size_t t = 0; t < run; t++) GEMM_STEP(t);
     }
     if (relu) { /* pmax(0, x) = 0 < x ? x : 0, exactly the scalar rule */
         const v128_t z = wasm_f32x4_splat(0.0f);
@@ -68,6 +75,7 @@ static void gemm_4x8_wasmsimd(float *c, size_t ldc, const float *const a[4], siz
     if (mr > 2) store_row(c + 2 * ldc, c20, c21, nr);
     if (mr > 3) store_row(c + 3 * ldc, c30, c31, nr);
 }
+#undef GEMM_STEP
 
 /* One image of pooling: per output pixel, whole channel vectors over the window's cells. */
 static void pool2d_wasmsimd(float *out, const float *in, const cnn_layer_info *info) {
