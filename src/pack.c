@@ -7,19 +7,19 @@
  * arithmetic repays many times over (and keeps weights freely writable from outside). */
 #include "internal.h"
 
-#include <string.h>
-
 void cnn_pack_panels(float *dst, const float *kernel, const float *bias, size_t K, size_t N) {
     for (size_t j0 = 0; j0 < N; j0 += 8, dst += CNN_PANEL_FLOATS(K)) {
         const size_t nr = N - j0 < 8 ? N - j0 : 8;
         float *p = dst;
-        memset(p, 0, 8 * sizeof(float));
-        memcpy(p, bias + j0, nr * sizeof(float));
+        for (size_t j = 0; j < 8; j++) p[j] = j < nr ? bias[j0 + j] : 0.0f;
         p += 8;
-        for (size_t k = 0; k < K; k++, p += 8) {
-            memcpy(p, kernel + k * N + j0, nr * sizeof(float));
-            for (size_t j = nr; j < 8; j++) p[j] = 0.0f;
-        }
+        const float *src = kernel + j0;
+        if (nr == 8) /* whole panels: plain 8-float rows, which the compiler turns into vectors */
+            for (size_t k = 0; k < K; k++, p += 8, src += N)
+                for (size_t j = 0; j < 8; j++) p[j] = src[j];
+        else
+            for (size_t k = 0; k < K; k++, p += 8, src += N)
+                for (size_t j = 0; j < 8; j++) p[j] = j < nr ? src[j] : 0.0f;
     }
 }
 
