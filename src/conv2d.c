@@ -4,12 +4,12 @@
  *                                          · kernel[ky][kx][c][d]
  * with zero padding: taps that fall outside the input contribute nothing.
  *
- * How (forward): in NHWC, for one kernel row ky the taps (kx, c) of an output pixel are one
- * contiguous run of KW·C input values, and kernel rows are one input row apart. So a tile of 4
- * output pixels × 8 filters is a small matrix product over (kernel row, run), read straight
- * from the input through 4 pointers (an implicit GEMM: no im2col copy), which gemm_4x8
- * computes with its accumulators in registers. A padded layer copies each image into a
- * zero-bordered buffer first, so no pixel needs clipping. */
+ * How (forward): in NHWC, every output pixel's window has the same shape: tap (ky, kx, c) lies
+ * at the same offset from where the window starts. So a tile of 4 output pixels × 8 filters is
+ * a small matrix product read straight from the input through a list of window starts and a
+ * table of tap offsets (an implicit GEMM: no im2col copy), which gemm_4x8 computes with its
+ * accumulators in registers. A padded layer copies each image into a zero-bordered buffer
+ * first, so no pixel needs clipping. */
 #include "internal.h"
 
 #include <string.h>
@@ -34,17 +34,18 @@ void cnn_conv2d_forward(const cnn_kernels *k, float *out, const float *in, const
      * output pixel's window lies inside what is read and all pixels take the same fast path. */
     const int32_t Hp = H + PT + info->pad_bottom, Wp = W + PL + info->pad_right;
     const bool padded = Hp != H || Wp != W;
-    /* where each tap (ky, kx, c) lies relative to a pixel's window, in the buffer read */
-    int32_t *off = (int32_t *)(work + panels * ps);
-    float *pad = work + panels * ps + K;
-    if (padded) memset(pad, 0, (size_t)Hp * Wp * C * sizeof(float));
     const size_t row_stride = (size_t)Wp * C, M = (size_t)OH * OW;
-    /* short runs (a few taps per kernel row: small kernels on few channels) are faster as one
-     * flat loop through an offset table than as many short loops */
-    const bool flat = run < 16;
-    if (flat)
-        for (size_t ky = 0, j = 0; ky < (size_t)KH; ky++)
-            for (size_t t = 0; t < run; t++) off[j++] = (int32_t)(ky * row_stride + t);
+    /* where each output pixel's window starts (the indirection list), and where each tap
+     * (ky, kx, c) lies in it: offsets into the buffer read, the same for every image */
+    int32_t *ind = (int32_t *)(work + panels * ps), *off = ind + M;
+    float *pad = work + panels * ps + M + K;
+    if (padded) memset(pad, 0, (size_t)Hp * Wp * C * sizeof(float));
+    for (size_t oy = 0, m = 0; oy < (size_t)OH; oy++)
+        for (size_t ox = 0; ox < (size_t)OW; ox++) ind[m++] = (int32_t)(oy * SH * row_stride + ox * SW * (size_t)C);
+    /* one flat loop through an offset table: faster than a loop per kernel row, whose runs
+     * (KW·C taps) are short for small kernels on few channels (5 for LeNet's first layer) */
+    for (size_t ky = 0, j = 0; ky < (size_t)KH; ky++)
+        for (size_t t = 0; t < run; t++) off[j++] = (int32_t)(ky * row_stride + t);
 
     for (int32_t b = 0; b < n; b++) {
         const float *src = in + (size_t)b * in_image;
@@ -54,23 +55,11 @@ void cnn_conv2d_forward(const cnn_kernels *k, float *out, const float *in, const
             src = pad;
         }
         float *o = out + (size_t)b * out_image;
-        /* Output pixels in order, 4 at a time (a tile may span output rows); (oy, ox) is the
-         * next pixel's position, advanced without divisions. */
-        size_t oy = 0, ox = 0;
-        for (size_t m0 = 0; m0 < M; m0 += 4) {
-            const size_t mr = M - m0 < 4 ? M - m0 : 4;
-            const float *a[4];
-            for (size_t p = 0; p < mr; p++) {
-                a[p] = src + oy * SH * row_stride + ox * SW * (size_t)C;
-                if (++ox == (size_t)OW) { ox = 0; oy++; }
-            }
-            for (size_t p = mr; p < 4; p++) a[p] = a[mr - 1];
-            for (size_t q = 0; q < panels; q++) {
-                const float *panel = packed + q * ps;
-                const size_t nr = (size_t)D - 8 * q < 8 ? (size_t)D - 8 * q : 8;
-                k->gemm_4x8(o + m0 * D + 8 * q, (size_t)D, a, flat ? off : NULL, (size_t)KH, row_stride, run,
-                            panel, panel + 8, mr, nr, relu);
-            }
+        for (size_t q = 0; q < panels; q++) {
+            const float *panel = packed + q * ps;
+            const size_t nr = (size_t)D - 8 * q < 8 ? (size_t)D - 8 * q : 8;
+            k->gemm_4x8(o + 8 * q, (size_t)D, src, ind, 0, M, off, K,
+                        panel, panel + 8, nr, relu);
         }
     }
 }

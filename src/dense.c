@@ -21,12 +21,7 @@ void cnn_dense_forward(const cnn_kernels *k, float *out, const float *in, const 
     for (size_t j0 = 0; j0 < U; j0 += 8) {
         const float *panel = packed + j0 / 8 * CNN_PANEL_FLOATS(I);
         const size_t nr = U - j0 < 8 ? U - j0 : 8;
-        for (int32_t b = 0; b < n; b += 4) {
-            const size_t mr = n - b < 4 ? (size_t)(n - b) : 4;
-            const float *a[4];
-            for (size_t p = 0; p < 4; p++) a[p] = in + (size_t)(b + (int32_t)(p < mr ? p : mr - 1)) * I;
-            k->gemm_4x8(out + (size_t)b * U + j0, U, a, NULL, 1, 0, I, panel, panel + 8, mr, nr, relu);
-        }
+        k->gemm_4x8(out + j0, U, in, NULL, I, (size_t)n, NULL, I, panel, panel + 8, nr, relu);
     }
 }
 

@@ -82,19 +82,19 @@ cnn_status cnn_metadata_check(const uint8_t *bytes, size_t size);
  * bit-identical, except gemv_t_acc whose dot products are reassociated (float rounding). */
 typedef struct cnn_kernels {
     const char *name;
-    /* The register-blocked core of conv2d and dense: a tile of up to 4 rows × 8 columns,
-     *   c[p·ldc + j] = bias8[j] + Σ_{k<K} a[p][o(k)] · b[8·k + j],   K = rows · run,
-     * for p < mr ≤ 4, j < nr ≤ 8 (a[p] for p ≥ mr must still point at readable memory), where
-     * tap k = r·run + t lies at o(k) = r·ars + t, or at off[k] when an offset table is given.
+    /* The register-blocked core of conv2d and dense: M output rows × up to 8 columns, in
+     * tiles of 4 rows whose accumulators stay in registers,
+     *   c[m·ldc + j] = bias8[j] + Σ_{k<K} a_m[o(k)] · b[8·k + j]     for m < M, j < nr ≤ 8.
+     * Two layouts (the SIMD twin implements exactly these two):
+     *  - listed (convolution): row m is an output pixel, a_m = base + ind[m] where its window
+     *    starts, and tap k (ky, kx, c) lies at o(k) = off[k]: the input is read in place (an
+     *    implicit GEMM with an indirection list and an offset table, no im2col copy);
+     *  - strided (dense): ind and off NULL, row m is an image, a_m = base + m·mstride, o(k) = k.
      * b is a packed weight panel (cnn_pack_panels): 8 values per k, zero beyond the layer's
-     * columns; bias8 the panel's 8 biases. For a convolution, row p is an output pixel, a[p]
-     * the input under its kernel, r a kernel row and t a tap (kx, c) of that row: the input
-     * is read in place (an implicit GEMM, no im2col copy). Short runs go through the table
-     * (one flat loop instead of many short ones). For dense, row p is an image (rows = 1).
-     * relu: store max(c, 0) instead (the layer's ReLU, fused: no second pass). */
-    void (*gemm_4x8)(float *c, size_t ldc, const float *const a[4], const int32_t *off, size_t rows,
-                     size_t ars, size_t run, const float *bias8, const float *b, size_t mr, size_t nr,
-                     int relu);
+     * columns; bias8 the panel's 8 biases. relu: store max(c, 0) (the layer's ReLU, fused). */
+    void (*gemm_4x8)(float *c, size_t ldc, const float *base, const int32_t *ind, size_t mstride,
+                     size_t M, const int32_t *off, size_t K,
+                     const float *bias8, const float *b, size_t nr, int relu);
     /* y[j] += Σ_{r<k} x[r] · w[r·n + j]   for j < n.   x (k), w (k, n) row-major, y (n).
      * One image through dense (batch 1), and conv2d pixels the tiles do not cover. */
     void (*gemv_acc)(float *y, const float *x, const float *w, size_t k, size_t n);

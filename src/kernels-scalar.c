@@ -2,17 +2,17 @@
  * Every SIMD kernel must agree with these (tests/c/test-kernels.c). Kept forever. */
 #include "internal.h"
 
-static void gemm_4x8_scalar(float *c, size_t ldc, const float *const a[4], const int32_t *off, size_t rows,
-                            size_t ars, size_t run, const float *bias8, const float *b, size_t mr, size_t nr,
-                            int relu) {
-    for (size_t p = 0; p < mr; p++)
+static void gemm_4x8_scalar(float *c, size_t ldc, const float *base, const int32_t *ind, size_t mstride,
+                            size_t M, const int32_t *off, size_t K,
+                            const float *bias8, const float *b, size_t nr, int relu) {
+    for (size_t m = 0; m < M; m++) {
+        const float *a = base + (ind ? (size_t)ind[m] : m * mstride);
         for (size_t j = 0; j < nr; j++) {
             float acc = bias8[j];
-            for (size_t r = 0, k = 0; r < rows; r++)
-                for (size_t t = 0; t < run; t++, k++)
-                    acc += a[p][off ? (size_t)off[k] : r * ars + t] * b[8 * k + j];
-            c[p * ldc + j] = relu ? (acc > 0.0f ? acc : 0.0f) : acc;
+            for (size_t k = 0; k < K; k++) acc += a[off ? (size_t)off[k] : k] * b[8 * k + j];
+            c[m * ldc + j] = relu ? (acc > 0.0f ? acc : 0.0f) : acc;
         }
+    }
 }
 
 /* Max: the first cell of the window, then any strictly greater one (a NaN never wins).

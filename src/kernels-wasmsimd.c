@@ -28,14 +28,15 @@ static inline void store_row(float *c, v128_t lo, v128_t hi, size_t nr) {
     if (nr) wasm_v128_store32_lane(c, lo, 0);
 }
 
-/* The 4×8 tile: eight f32x4 accumulators (4 rows × 2 vectors) stay in registers for the whole
- * k loop (rows × runs, or one flat loop through the offset table); each step loads two weight
- * vectors and splats one input value per row: 8 mul + 8 add per 6 loads. Rows beyond mr compute on whatever a[p] points at (the caller points them at a
- * real row) and are not stored, so the loop has no branches. Per element the sums run in the
- * scalar reference's order: results are bit-identical. */
+/* Tiles of 4 rows × 8 columns: eight f32x4 accumulators (4 rows × 2 vectors) stay in
+ * registers for the whole k loop (one flat loop, through the offset table for a convolution);
+ * each step loads two weight vectors and splats one input value per row: 8 mul + 8 add per 6
+ * loads. In the last tile, rows beyond M repeat row M − 1 (valid memory, not stored), so the
+ * loop has no branches. Per element the sums run in the scalar reference's order: results are
+ * bit-identical. */
 #define GEMM_STEP(o)                                                                       \
     do {                                                                                   \
-        const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);                   \
+        const v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);                 \
         v128_t x = wasm_f32x4_splat(a0[o]);                                                \
         c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));                                  \
         c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));                                  \
@@ -48,32 +49,60 @@ static inline void store_row(float *c, v128_t lo, v128_t hi, size_t nr) {
         x = wasm_f32x4_splat(a3[o]);                                                       \
         c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, b0));                                  \
         c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, b1));                                  \
-        b += 8;                                                                            \
+        bp += 8;                                                                           \
     } while (0)
 
-static void gemm_4x8_wasmsimd(float *c, size_t ldc, const float *const a[4], const int32_t *off, size_t rows,
-                              size_t ars, size_t run, const float *bias8, const float *b, size_t mr, size_t nr,
-                              int relu) {
-    const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
-    v128_t c00 = wasm_v128_load(bias8), c01 = wasm_v128_load(bias8 + 4);
-    v128_t c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
-    if (off) {
-        for (size_t k = 0, K = rows * run; k < K; k++) GEMM_STEP(off[k]);
-    } else {
-        for (size_t r = 0; r < rows; r++, a0 += ars, a1 += ars, a2 += ars, a3 += ars)
-            for (size_t t = 0; t < run; t++) GEMM_STEP(t);
+/* The tile loop, with how rows are found (ROW) and the k loop (K_LOOP) given as code, so that
+ * each variant is its own small function: with every variant in one function, the engine's
+ * register allocator runs out of registers and spills inside the k loop. */
+#define GEMM_TILES(ROW, K_LOOP)                                                                 \
+    const v128_t bias0 = wasm_v128_load(bias8), bias1 = wasm_v128_load(bias8 + 4);            \
+    const v128_t zero = wasm_f32x4_splat(0.0f);                                                \
+    for (size_t m0 = 0; m0 < M; m0 += 4, c += 4 * ldc) {                                       \
+        const size_t mr = M - m0 < 4 ? M - m0 : 4;                                             \
+        const size_t i1 = m0 + (mr > 1), i2 = m0 + (mr > 2 ? 2 : mr - 1), i3 = m0 + (mr > 3 ? 3 : mr - 1); \
+        const float *a0 = base + ROW(m0), *a1 = base + ROW(i1);                                \
+        const float *a2 = base + ROW(i2), *a3 = base + ROW(i3);                                \
+        v128_t c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1;                             \
+        v128_t c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;                             \
+        const float *bp = b;                                                                   \
+        K_LOOP                                                                                 \
+        if (relu) { /* pmax(0, x) = 0 < x ? x : 0, exactly the scalar rule */                  \
+            c00 = wasm_f32x4_pmax(zero, c00); c01 = wasm_f32x4_pmax(zero, c01);                \
+            c10 = wasm_f32x4_pmax(zero, c10); c11 = wasm_f32x4_pmax(zero, c11);                \
+            c20 = wasm_f32x4_pmax(zero, c20); c21 = wasm_f32x4_pmax(zero, c21);                \
+            c30 = wasm_f32x4_pmax(zero, c30); c31 = wasm_f32x4_pmax(zero, c31);                \
+        }                                                                                      \
+        store_row(c, c00, c01, nr);                                                            \
+        if (mr > 1) store_row(c + ldc, c10, c11, nr);                                          \
+        if (mr > 2) store_row(c + 2 * ldc, c20, c21, nr);                                      \
+        if (mr > 3) store_row(c + 3 * ldc, c30, c31, nr);                                      \
     }
-    if (relu) { /* pmax(0, x) = 0 < x ? x : 0, exactly the scalar rule */
-        const v128_t z = wasm_f32x4_splat(0.0f);
-        c00 = wasm_f32x4_pmax(z, c00); c01 = wasm_f32x4_pmax(z, c01);
-        c10 = wasm_f32x4_pmax(z, c10); c11 = wasm_f32x4_pmax(z, c11);
-        c20 = wasm_f32x4_pmax(z, c20); c21 = wasm_f32x4_pmax(z, c21);
-        c30 = wasm_f32x4_pmax(z, c30); c31 = wasm_f32x4_pmax(z, c31);
-    }
-    store_row(c, c00, c01, nr);
-    if (mr > 1) store_row(c + ldc, c10, c11, nr);
-    if (mr > 2) store_row(c + 2 * ldc, c20, c21, nr);
-    if (mr > 3) store_row(c + 3 * ldc, c30, c31, nr);
+#define LISTED(m) ((size_t)ind[m])
+#define STRIDED(m) ((m) * mstride)
+
+/* convolution: rows through the indirection list, taps through the offset table */
+__attribute__((noinline)) static void gemm_listed(float *c, size_t ldc, const float *base, const int32_t *ind,
+                                                  size_t M, const int32_t *off, size_t K, const float *bias8,
+                                                  const float *b, size_t nr, int relu) {
+    GEMM_TILES(LISTED, for (size_t k = 0; k < K; k++) GEMM_STEP(off[k]);)
+}
+
+/* dense: rows at a fixed stride (one image each), K contiguous values */
+__attribute__((noinline)) static void gemm_strided(float *c, size_t ldc, const float *base, size_t mstride,
+                                                   size_t M, size_t K, const float *bias8, const float *b,
+                                                   size_t nr, int relu) {
+    GEMM_TILES(STRIDED, for (size_t k = 0; k < K; k++) GEMM_STEP(k);)
+}
+#undef GEMM_TILES
+#undef LISTED
+#undef STRIDED
+
+static void gemm_4x8_wasmsimd(float *c, size_t ldc, const float *base, const int32_t *ind, size_t mstride,
+                              size_t M, const int32_t *off, size_t K,
+                              const float *bias8, const float *b, size_t nr, int relu) {
+    if (ind) gemm_listed(c, ldc, base, ind, M, off, K, bias8, b, nr, relu);
+    else gemm_strided(c, ldc, base, mstride, M, K, bias8, b, nr, relu);
 }
 #undef GEMM_STEP
 

@@ -26,7 +26,9 @@ void cnn_pack_panels(float *dst, const float *kernel, const float *bias, size_t 
 size_t cnn_layer_work_floats(const cnn_layer_info *info) {
     if (info->spec.type != CNN_LAYER_CONV2D && info->spec.type != CNN_LAYER_DENSE) return 0;
     const size_t N = (size_t)info->out_c, K = (size_t)info->kernel_size / N;
-    size_t floats = (N + 7) / 8 * CNN_PANEL_FLOATS(K) + (info->spec.type == CNN_LAYER_CONV2D ? K : 0); /* + offsets */
+    size_t floats = (N + 7) / 8 * CNN_PANEL_FLOATS(K);
+    if (info->spec.type == CNN_LAYER_CONV2D) /* + the indirection list and the tap offsets */
+        floats += (size_t)info->out_h * info->out_w + K;
     const size_t pads = (size_t)info->pad_top + info->pad_bottom + info->pad_left + info->pad_right;
     if (info->spec.type == CNN_LAYER_CONV2D && pads)
         floats += ((size_t)info->in_h + info->pad_top + info->pad_bottom) *

@@ -79,56 +79,55 @@ static void test_backward_kernels_match_scalar(void) {
         }
 }
 
-/* gemm_4x8: every mr (1–4) and nr (1–8), rows and runs of 0, 1, odd and long (a convolution
- * window: rows of a run, a row stride apart), read directly and through an offset table,
- * packed panels zero beyond nr: bit-identical to the scalar reference, checked by hand too. */
+/* gemm_4x8: M from 1 to 9 rows (tiles of 4: below, at, above, two), nr 1–8, K from 0 to 51,
+ * both layouts: listed (rows through a reversed indirection list, taps through an offset table
+ * shaped like a convolution window: kernel rows of a run, a row stride apart) and strided
+ * (contiguous taps); packed panels zero beyond nr: bit-identical to the scalar reference,
+ * checked by hand too. */
 static void test_gemm_4x8_matches_scalar(void) {
     unsigned seed = 21;
     const size_t RUNS[] = { 0, 1, 5, 17 }, ROWS[] = { 0, 1, 3 };
-    for (size_t mr = 1; mr <= 4; mr++)
+    for (size_t M = 1; M <= 9; M++)
         for (size_t nr = 1; nr <= 8; nr++)
             for (size_t ri = 0; ri < 3; ri++)
                 for (size_t ui = 0; ui < 4; ui++) {
                     const size_t rows = ROWS[ri], run = RUNS[ui], ars = run + 3, K = rows * run;
-                    const int table = (int)((mr + nr) & 1);              /* offsets or contiguous */
-                    int32_t off[3 * 17];
+                    const int listed = (int)((M + nr + ui) & 1);
+                    int32_t off[3 * 17], ind[9];
                     for (size_t r = 0, k = 0; r < rows; r++)
                         for (size_t t = 0; t < run; t++) off[k++] = (int32_t)(r * ars + t);
-                    const size_t stride = rows * ars + run;                   /* one region per row */
-                    float *a = random_buffer(4 * stride + 1, &seed), *b = random_buffer(8 + 8 * (K ? K : 1), &seed);
+                    const size_t region = rows * ars + run + 1;             /* what one row may read */
+                    for (size_t m = 0; m < M; m++) ind[m] = (int32_t)((M - 1 - m) * region); /* reversed */
+                    float *a = random_buffer(M * region, &seed), *b = random_buffer(8 + 8 * (K ? K : 1), &seed);
                     for (size_t i = 0; i < 8 + 8 * K; i += 8)             /* zero beyond nr, as packed */
                         for (size_t j = nr; j < 8; j++) b[i + j] = 0;
-                    const float *rowp[4];
-                    for (size_t p = 0; p < 4; p++) rowp[p] = a + (p < mr ? p : mr - 1) * stride;
-                    const size_t ldc = nr + 2, csize = 4 * ldc;
+                    const size_t ldc = nr + 2, csize = M * ldc;
                     float *c0 = random_buffer(csize, &seed), *c1 = (float *)malloc(csize * sizeof(float));
                     memcpy(c1, c0, csize * sizeof(float));
-                    const int relu = (int)((mr + nr + ri + ui) & 1) ^ table;  /* both, across the cases */
-                    const int32_t *o = table ? off : NULL;
-                    cnn_kernels_scalar.gemm_4x8(c0, ldc, rowp, o, rows, ars, run, b, b + 8, mr, nr, relu);
-                    cnn_kernels_wasmsimd.gemm_4x8(c1, ldc, rowp, o, rows, ars, run, b, b + 8, mr, nr, relu);
+                    const int relu = (int)((M + ri) & 1);                  /* both, across the cases */
+                    const int32_t *o = listed ? off : NULL, *l = listed ? ind : NULL;
+                    cnn_kernels_scalar.gemm_4x8(c0, ldc, a, l, region, M, o, K, b, b + 8, nr, relu);
+                    cnn_kernels_wasmsimd.gemm_4x8(c1, ldc, a, l, region, M, o, K, b, b + 8, nr, relu);
                     if (!same_bits(c0, c1, csize))
-                        fprintf(stderr, "  gemm_4x8 differs at mr=%zu nr=%zu rows=%zu run=%zu\n", mr, nr, rows, run);
+                        fprintf(stderr, "  gemm_4x8 differs at M=%zu nr=%zu K=%zu listed=%d\n", M, nr, K, listed);
                     CHECK(same_bits(c0, c1, csize));                   /* untouched cells too */
-                    for (size_t p = 0; relu && p < mr; p++)
-                        for (size_t j = 0; j < nr; j++) CHECK(c1[p * ldc + j] >= 0.0f);
+                    for (size_t m = 0; relu && m < M; m++)
+                        for (size_t j = 0; j < nr; j++) CHECK(c1[m * ldc + j] >= 0.0f);
                     free(a); free(b); free(c0); free(c1);
                 }
     /* by hand: 1 row, K = 2: c = bias + a0·b0 + a1·b1 = 0.5 + 1·3 + 2·4 = 11.5; through the
      * table {1, 0}: 0.5 + 2·3 + 1·4 = 10.5 */
     const float a[2] = { 1, 2 }, b[24] = { 0.5f, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 4 };
-    const float *rowp[4] = { a, a, a, a };
-    const int32_t swap[2] = { 1, 0 };
+    const int32_t swap[2] = { 1, 0 }, start[1] = { 0 };
     float c = 0;
-    cnn_kernels_wasmsimd.gemm_4x8(&c, 1, rowp, NULL, 1, 0, 2, b, b + 8, 1, 1, 0);
+    cnn_kernels_wasmsimd.gemm_4x8(&c, 1, a, NULL, 0, 1, NULL, 2, b, b + 8, 1, 0);
     CHECK(c == 11.5f);
-    cnn_kernels_wasmsimd.gemm_4x8(&c, 1, rowp, swap, 1, 0, 2, b, b + 8, 1, 1, 0);
+    cnn_kernels_wasmsimd.gemm_4x8(&c, 1, a, start, 0, 1, swap, 2, b, b + 8, 1, 0);
     CHECK(c == 10.5f);
     const float neg[2] = { -1, -2 };                          /* 0.5 − 3 − 8 = −10.5 → relu 0 */
-    const float *negp[4] = { neg, neg, neg, neg };
-    cnn_kernels_wasmsimd.gemm_4x8(&c, 1, negp, NULL, 1, 0, 2, b, b + 8, 1, 1, 0);
+    cnn_kernels_wasmsimd.gemm_4x8(&c, 1, neg, NULL, 0, 1, NULL, 2, b, b + 8, 1, 0);
     CHECK(c == -10.5f);
-    cnn_kernels_wasmsimd.gemm_4x8(&c, 1, negp, NULL, 1, 0, 2, b, b + 8, 1, 1, 1);
+    cnn_kernels_wasmsimd.gemm_4x8(&c, 1, neg, NULL, 0, 1, NULL, 2, b, b + 8, 1, 1);
     CHECK(c == 0.0f && !signbit(c));
 }
 
@@ -210,7 +209,7 @@ TEST_TABLE(kernel_tests) = {
     { "kernels: gemv_acc simd == scalar at tail sizes", test_gemv_acc_matches_scalar },
     { "kernels: vmax/vadd/vscale/relu simd == scalar at tail sizes", test_elementwise_match_scalar },
     { "kernels: ger_acc (exact) and gemv_t_acc (to rounding) simd vs scalar", test_backward_kernels_match_scalar },
-    { "kernels: gemm_4x8 simd == scalar for every mr, nr, K, with and without offsets", test_gemm_4x8_matches_scalar },
+    { "kernels: gemm_4x8 simd == scalar for M 1–9, every nr, K, listed and strided", test_gemm_4x8_matches_scalar },
     { "kernels: pool2d simd == scalar, channels 1–9, valid/same", test_pool2d_matches_scalar },
     { "kernels: cnn_use_simd switches the table", test_switch_selects_table },
     TEST_END,
