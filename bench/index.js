@@ -697,6 +697,8 @@ function makeReport(x) {
   // ── targets ──
   p('## Targets (issue 5), from this run');
   p();
+  p('Why the unmet ones are unmet, what was tried and what could close them: [GAPS.md](GAPS.md) (written by hand from these tables, not generated).');
+  p();
   const rows = [['target', 'measured', 'status']];
   const mark = (ok) => (ok === null ? 'not measured' : ok ? '**met**' : '**not met**');
   // 1: batch-1 latency ≤ 1/3 of the fastest peer's
