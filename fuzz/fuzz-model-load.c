@@ -9,8 +9,10 @@
 
 #include "../src/cnn.h"
 
-/* Forward passes of huge (but valid) models would only make the fuzzer slow. */
+/* Forward passes of huge (but valid) models would only make the fuzzer slow (and time out
+ * under the sanitizers): bound the activations and the multiply-adds of one image. */
 #define MAX_ACTIVATION_BYTES (64u << 20)
+#define MAX_WORK (1u << 24)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cnn_model *m = NULL;
@@ -20,12 +22,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     const int32_t n = cnn_model_layer_count(m);
-    uint64_t act = 0;
+    uint64_t act = 0, work = 0;
     for (int32_t i = 0; i < n; i++) {
         cnn_layer_info info;
         if (cnn_model_layer_info(m, i, &info) != CNN_OK) __builtin_trap();
-        act += (uint64_t)info.out_h * info.out_w * info.out_c * 4;
+        const uint64_t outputs = (uint64_t)info.out_h * info.out_w * info.out_c;
+        act += outputs * 4;
+        /* conv2d/dense: kernel_size multiply-adds per output pixel; pooling: a window per
+         * output; everything else: about one operation per input and output value */
+        work += (uint64_t)info.kernel_size * info.out_h * info.out_w +
+                outputs * (uint64_t)(info.spec.kernel_h > 0 ? info.spec.kernel_h : 1) *
+                    (uint64_t)(info.spec.kernel_w > 0 ? info.spec.kernel_w : 1) +
+                (uint64_t)info.in_h * info.in_w * info.in_c;
     }
+    if (work > MAX_WORK) act = MAX_ACTIVATION_BYTES; /* too slow to run: load and save only */
     if (act < MAX_ACTIVATION_BYTES && cnn_model_reserve(m, 1) == CNN_OK) {
         int32_t h, w, c;
         cnn_model_input_shape(m, &h, &w, &c);
