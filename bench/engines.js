@@ -16,7 +16,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { INPUT, OUTPUT } from './lenet.js';
+import { INPUT, OUTPUT, tfLenet } from './lenet.js';
 
 const require = createRequire(import.meta.url);
 
@@ -96,21 +96,6 @@ async function createWasmCnn({ modelBytes }) {
 }
 
 // ─── TensorFlow.js (layers API) ──────────────────────────────────────────────────────────
-
-function tfLenet(tfl) {
-  return tfl.sequential({
-    layers: [
-      tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
-      tfl.layers.maxPooling2d({ poolSize: 2 }),
-      tfl.layers.conv2d({ filters: 16, kernelSize: 5, padding: 'valid', activation: 'relu' }),
-      tfl.layers.maxPooling2d({ poolSize: 2 }),
-      tfl.layers.flatten(),
-      tfl.layers.dense({ units: 120, activation: 'relu' }),
-      tfl.layers.dense({ units: 84, activation: 'relu' }),
-      tfl.layers.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
-}
 
 async function createTfjs(backend, { weights }) {
   const tf = require('@tensorflow/tfjs-core');

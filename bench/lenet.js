@@ -55,6 +55,22 @@ export function checkLenet(net) {
   }
 }
 
+/** The same LeNet-5 in the TensorFlow.js layers API (uncompiled), given @tensorflow/tfjs-layers. */
+export function tfLenet(tfl) {
+  return tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.conv2d({ filters: 16, kernelSize: 5, padding: 'valid', activation: 'relu' }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 120, activation: 'relu' }),
+      tfl.layers.dense({ units: 84, activation: 'relu' }),
+      tfl.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+}
+
 /** The layers with weights, in order: conv1, conv2, dense1, dense2, dense3. */
 export const WEIGHT_LAYERS = [0, 2, 5, 6, 7];
 

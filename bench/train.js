@@ -21,11 +21,10 @@ import { spawn, spawnSync, execSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync, statSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createModel, engineInfo } from '../js/index.js';
+import { LENET, ROOT, tfLenet } from './lenet.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const SECONDS = Number(process.env.SECONDS ?? 1.5);
@@ -62,17 +61,6 @@ const fmtRatio = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.to
 
 // ─── Engines ───────────────────────────────────────────────────────────────────────────────
 
-const LENET = [
-  { type: 'conv2d', filters: 6, kernel: 5, padding: 'same', activation: 'relu' },
-  { type: 'maxpool2d', size: 2 },
-  { type: 'conv2d', filters: 16, kernel: 5, activation: 'relu' },
-  { type: 'maxpool2d', size: 2 },
-  { type: 'flatten' },
-  { type: 'dense', units: 120, activation: 'relu' },
-  { type: 'dense', units: 84, activation: 'relu' },
-  { type: 'dense', units: 10, activation: 'softmax' },
-];
-
 /** wasm-cnn through the JS API: fit over chunks of the pool until SECONDS have passed. */
 async function makeWasm(data, batch) {
   const net = await createModel({ input: [28, 28, 1], layers: LENET, seed: 1 });
@@ -103,26 +91,15 @@ function loadTf() {
   return { tf, tfl };
 }
 
-function tfLenet(tf, tfl) {
-  const m = tfl.sequential({
-    layers: [
-      tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
-      tfl.layers.maxPooling2d({ poolSize: 2 }),
-      tfl.layers.conv2d({ filters: 16, kernelSize: 5, padding: 'valid', activation: 'relu' }),
-      tfl.layers.maxPooling2d({ poolSize: 2 }),
-      tfl.layers.flatten(),
-      tfl.layers.dense({ units: 120, activation: 'relu' }),
-      tfl.layers.dense({ units: 84, activation: 'relu' }),
-      tfl.layers.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
+function tfLenetAdam(tf, tfl) {
+  const m = tfLenet(tfl);
   m.compile({ optimizer: tf.train.adam(LR), loss: 'categoricalCrossentropy' });
   return m;
 }
 
 /** tfjs layers on the cpu backend: trainOnBatch on batches of the pool until SECONDS passed. */
 function makeTfjs(tf, tfl, data, batch) {
-  const model = tfLenet(tf, tfl);
+  const model = tfLenetAdam(tf, tfl);
   let offset = 0;
   const run = async (minSeconds, minBatches = 1) => {
     let images = 0;
@@ -211,7 +188,7 @@ async function tfjsWasmCanTrain(tf, tfl, data) {
   const version = wasmPkg.version_wasm;
   const ok = await tf.setBackend('wasm').catch((e) => e);
   if (ok !== true) return { tried: true, version, trains: false, message: `setBackend('wasm') failed: ${ok?.message ?? ok}` };
-  const model = tfLenet(tf, tfl);
+  const model = tfLenetAdam(tf, tfl);
   const xs = tf.tensor4d(data.images.subarray(0, 32 * 784), [32, 28, 28, 1]);
   const ys = tf.oneHot(tf.tensor1d(data.labels.subarray(0, 32), 'int32'), 10);
   let result;
