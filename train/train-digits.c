@@ -342,7 +342,13 @@ int main(int argc, char **argv) {
         for (int j = 0; j < 10; j++) fprintf(f, i == j ? " **%d** |" : " %d |", confusion[i][j]);
         fprintf(f, " %.2f%% |\n", 100.0 * confusion[i][i] / (row ? row : 1));
     }
-    fprintf(f, "\nReproduce: `make weights` (same seed and thread count give the same weights on the same build).\n");
+#ifndef SOURCE_REV
+#define SOURCE_REV "unknown"
+#endif
+    /* the kernels' summation order decides the last bits of every step, so the weights are
+     * reproducible from the same source revision, not across kernel changes */
+    fprintf(f, "\nReproduce: `make weights` at git %s (same source, seed and thread count give the same "
+               "weights; a kernel change that reorders float sums gives slightly different ones).\n", SOURCE_REV);
     fclose(f);
 
     printf("train-digits: test accuracy %.2f%%, %s; wrote %s and %s\n", test_acc * 100, dur, o.out, o.report);
