@@ -12,9 +12,13 @@
 # Debian's emscripten needs NODE_PATH=/usr/share/nodejs for its optimizer (else "Cannot find
 # module 'acorn'"); we set it for emcc only. See DEVELOPERS.md.
 
-SRC       := src/errors.c src/kernels.c src/kernels-scalar.c src/kernels-wasmsimd.c \
-             src/conv2d.c src/pool2d.c src/dense.c src/activation.c src/model.c src/model-format.c \
-             src/training.c src/pack.c
+LAYER_SRC := src/conv2d.c src/depthwiseconv2d.c src/pool2d.c src/global-pool2d.c src/dense.c \
+             src/flatten.c src/activation.c src/zeropad2d.c src/batchnorm.c src/dropout.c
+# The engine: the driver (model, init, forward, training, files), the layer registry and one
+# file per layer type, the kernels.
+SRC       := src/errors.c src/kernels.c src/kernels-scalar.c src/kernels-wasmsimd.c src/pack.c \
+             src/model.c src/init.c src/forward.c src/training.c src/model-format.c \
+             src/registry.c src/layer.c $(LAYER_SRC)
 HDR       := $(wildcard src/*.h)
 C_TESTS   := tests/c/test-main.c tests/c/test-kernels.c tests/c/test-layers.c \
              tests/c/test-shapes.c tests/c/test-format.c tests/c/test-training.c
@@ -27,7 +31,8 @@ NATIVE_FLAGS := -std=c11 -O1 -g -Wall -Wextra -Wshadow -Wno-missing-field-initia
 WASM_FLAGS := -std=c11 -msimd128 -Wall -Wextra -Wno-missing-field-initializers -DNDEBUG -DCNN_SIMD_ONLY
 # The shipped module: the hot loops at -O2 (measured: as fast as -O3, smaller), the rest at -Oz (it is a download), and
 # only the SIMD kernels (the scalar twins are for the tests, which build their own).
-WASM_HOT  := src/kernels-wasmsimd.c src/conv2d.c src/dense.c src/pool2d.c src/pack.c
+WASM_HOT  := src/kernels-wasmsimd.c src/conv2d.c src/depthwiseconv2d.c src/dense.c src/pool2d.c \
+             src/batchnorm.c src/pack.c
 WASM_COLD := $(filter-out $(WASM_HOT) src/kernels-scalar.c,$(SRC))
 WASM_OBJ  := $(patsubst src/%.c,build/wasm/%.o,$(WASM_HOT) $(WASM_COLD))
 # The C functions JavaScript calls (js/engine.js): numbers and pointers only.
@@ -35,6 +40,9 @@ EXPORTS   := cnn_error_message cnn_status_name cnn_model_create cnn_model_load c
              cnn_model_layer_count cnn_model_layer_info cnn_model_param_count cnn_model_reserve \
              cnn_model_capacity cnn_model_input cnn_model_output cnn_model_forward cnn_model_forward_layer \
              cnn_model_kernel cnn_model_bias cnn_model_set_metadata cnn_model_metadata \
+             cnn_model_tensor_info cnn_model_tensor_name cnn_model_tensor cnn_model_tensor_grad \
+             cnn_model_option cnn_model_option_float cnn_model_trainable_count \
+             cnn_layer_type_name cnn_activation_name cnn_option_name cnn_option_kind \
              cnn_model_save_size cnn_model_save cnn_kernels_name \
              cnn_model_set_optimizer cnn_model_get_optimizer cnn_model_learning_rate \
              cnn_model_train_step cnn_model_evaluate cnn_model_gradients cnn_model_kernel_grad \
@@ -51,7 +59,15 @@ FUZZ_SECONDS ?= 60
 
 .PHONY: all demo tour test test-c test-c-wasm test-js fuzz setup weights clean
 
-all: web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js dist/wasm-cnn.js
+all: js/abi.js web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js dist/wasm-cnn.js
+
+# The enum values, names and struct offsets JavaScript needs, generated from the C engine
+# (tools/abi-gen.c, built natively: the structs are 32-bit fields only, the same in wasm32).
+js/abi.js: tools/abi-gen.c $(SRC) $(HDR)
+	@mkdir -p build
+	@command -v $(CC_NATIVE) >/dev/null || { echo "$(CC_NATIVE) not found: apt-get install -y gcc"; exit 1; }
+	$(CC_NATIVE) -std=c11 -O1 $(SRC) tools/abi-gen.c -lm -o build/abi-gen
+	./build/abi-gen > $@.tmp && mv $@.tmp $@
 
 web/wasm-cnn.wasm: $(WASM_OBJ) Makefile
 	$(EMCC) -Oz $(WASM_LINK) $(WASM_OBJ) -o $@
@@ -72,7 +88,7 @@ models/digits.js: models/digits.wcnn web/embed.js
 # What the package's entry point ships: js/ and the inlined module as one minified ES module
 # (esbuild, with a source map back to js/). The digit model stays a separate, lazily imported
 # module (../models/digits.js from dist/, as from js/).
-dist/wasm-cnn.js: $(wildcard js/*.js) web/wasm-cnn-inline.js
+dist/wasm-cnn.js: $(wildcard js/*.js) js/abi.js web/wasm-cnn-inline.js
 	@[ -x node_modules/.bin/esbuild ] || { echo "esbuild not found: run npm ci"; exit 1; }
 	node_modules/.bin/esbuild js/index.js --bundle --minify --format=esm --target=es2020 \
 	    --sourcemap --external:../models/digits.js --log-level=warning --outfile=$@
@@ -94,12 +110,12 @@ test: setup all
 setup:
 	@bash tests/setup.sh
 
-build/test-c-native: $(SRC) $(HDR) $(C_TESTS) tests/c/check.h
+build/test-c-native: $(SRC) $(HDR) $(C_TESTS) tests/c/check.h train/lenet5.h
 	@mkdir -p build
 	$(CC_NATIVE) $(NATIVE_FLAGS) $(SRC) $(C_TESTS) -lm -o $@
 
 # The same C tests compiled to wasm with real SIMD, run by node (default Emscripten glue).
-build/test-c-wasm.js: $(SRC) $(HDR) $(C_TESTS) tests/c/check.h
+build/test-c-wasm.js: $(SRC) $(HDR) $(C_TESTS) tests/c/check.h train/lenet5.h
 	@mkdir -p build
 	@echo '{ "type": "commonjs" }' > build/package.json  # emcc's glue is CommonJS
 	$(EMCC) -std=c11 -O2 -msimd128 -Wall -Wno-missing-field-initializers -sALLOW_MEMORY_GROWTH \
@@ -129,6 +145,7 @@ build/make-seeds: fuzz/make-seeds.c $(SRC) $(HDR)
 fuzz: build/fuzz-model-load build/make-seeds
 	@rm -rf build/fuzz-corpus && mkdir -p build/fuzz-corpus
 	./build/make-seeds build/fuzz-corpus
+	cp models/digits.wcnn build/fuzz-corpus/v1-digits.wcnn   # a version-1 file
 	# a small ASan quarantine: freed model blocks (up to tens of MiB each) would otherwise pile
 	# up in it over thousands of inputs and trip libFuzzer's 2 GiB RSS limit
 	ASAN_OPTIONS=quarantine_size_mb=16:max_redzone=256 ./build/fuzz-model-load -max_total_time=$(FUZZ_SECONDS) \
@@ -139,7 +156,7 @@ fuzz: build/fuzz-model-load build/make-seeds
 # training code, natively (2 threads), and writes models/digits-report.md.
 TRAIN_SRC := train/train-digits.c train/mnist.c train/augment.c
 
-build/train-digits: $(TRAIN_SRC) train/mnist.h train/augment.h $(SRC) $(HDR)
+build/train-digits: $(TRAIN_SRC) train/mnist.h train/augment.h train/lenet5.h $(SRC) $(HDR)
 	@mkdir -p build
 	$(CC_NATIVE) -std=c11 -O3 -ffp-contract=off -DNDEBUG -D_POSIX_C_SOURCE=200809L $(SRC) $(TRAIN_SRC) \
 	    -DSOURCE_REV='"$(shell git describe --always --dirty 2>/dev/null || echo unknown)"' -lm -lpthread -o $@
@@ -150,4 +167,4 @@ weights: build/train-digits
 	./build/train-digits --out models/digits.wcnn
 
 clean:
-	rm -rf build dist web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js
+	rm -rf build dist js/abi.js web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js

@@ -28,10 +28,12 @@ async function instantiate(file) {
   if (status) throw new Error(`${file}: cnn_model_load failed with status ${status}`);
   const m = new Int32Array(c.memory.buffer)[scratch >> 2];
   if (c.cnn_model_reserve(m, n)) throw new Error(`${file}: cnn_model_reserve(${n}) failed`);
-  // the input's size from layer 0's cnn_layer_info: after the spec (12 ints), in_rank, in_h, in_w, in_c
-  const info = c.malloc(28 * 4);
+  // the input's size from layer 0's cnn_layer_info: in_rank, in_h, in_w, in_c after the type
+  // and activation (builds since the layer registry, which export cnn_option_kind), or after
+  // the 12-int spec (older builds, so that A/B runs against them)
+  const info = c.malloc(64 * 4);
   c.cnn_model_layer_info(m, 0, info);
-  const [, h, w, ch] = new Int32Array(c.memory.buffer, info + 12 * 4, 4);
+  const [, h, w, ch] = new Int32Array(c.memory.buffer, info + (c.cnn_option_kind ? 2 : 12) * 4, 4);
   const f32 = new Float32Array(c.memory.buffer), at = c.cnn_model_input(m) >> 2;
   for (let i = 0; i < n * h * w * ch; i++) f32[at + i] = (i % 23) / 23; // deterministic, not all zero
   return { c, m, layers: c.cnn_model_layer_count(m) };

@@ -32,11 +32,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
          * libFuzzer counts any malloc over its RSS limit as a failure) */
         act += outputs * 4 + (uint64_t)(info.in_h + info.pad_top + info.pad_bottom) *
                                  (uint64_t)(info.in_w + info.pad_left + info.pad_right) * info.in_c * 4;
-        /* conv2d/dense: kernel_size multiply-adds per output pixel; pooling: a window per
+        /* conv2d/dense: up to `params` multiply-adds per output pixel; pooling: a window per
          * output; everything else: about one operation per input and output value */
-        work += (uint64_t)info.kernel_size * info.out_h * info.out_w +
-                outputs * (uint64_t)(info.spec.kernel_h > 0 ? info.spec.kernel_h : 1) *
-                    (uint64_t)(info.spec.kernel_w > 0 ? info.spec.kernel_w : 1) +
+        const int32_t kh = cnn_model_option(m, i, CNN_OPT_KERNEL_H), kw = cnn_model_option(m, i, CNN_OPT_KERNEL_W);
+        work += (uint64_t)info.params * info.out_h * info.out_w +
+                outputs * (uint64_t)(kh > 0 ? kh : 1) * (uint64_t)(kw > 0 ? kw : 1) +
                 (uint64_t)info.in_h * info.in_w * info.in_c;
     }
     if (work > MAX_WORK) act = MAX_ACTIVATION_BYTES; /* too slow to run: load and save only */

@@ -47,9 +47,8 @@ static int write_model(const char *dir, const char *name, int h, int w, int c,
     return 0;
 }
 
-#define CONV(d, k, s, p, a) { .type = CNN_LAYER_CONV2D, .units = d, .kernel_h = k, .kernel_w = k, \
-                              .stride_h = s, .stride_w = s, .padding = p, .activation = a }
-#define POOL(t, k, p) { .type = t, .kernel_h = k, .kernel_w = k, .stride_h = k, .stride_w = k, .padding = p }
+#define CONV(d, k, s, p, a) { .type = CNN_LAYER_CONV2D, .options = { { CNN_OPT_UNITS, .i = d }, { CNN_OPT_KERNEL_H, .i = k }, { CNN_OPT_KERNEL_W, .i = k }, { CNN_OPT_STRIDE_H, .i = s }, { CNN_OPT_STRIDE_W, .i = s }, { CNN_OPT_PADDING, .i = p }, { CNN_OPT_ACTIVATION, .i = a } } }
+#define POOL(t, k, p) { .type = t, .options = { { CNN_OPT_KERNEL_H, .i = k }, { CNN_OPT_KERNEL_W, .i = k }, { CNN_OPT_STRIDE_H, .i = k }, { CNN_OPT_STRIDE_W, .i = k }, { CNN_OPT_PADDING, .i = p } } }
 
 int main(int argc, char **argv) {
     if (argc != 2) { fprintf(stderr, "usage: make-seeds DIR\n"); return 2; }
@@ -58,21 +57,48 @@ int main(int argc, char **argv) {
     const cnn_layer_spec lenet[] = {
         CONV(2, 3, 1, CNN_PAD_SAME, CNN_ACT_RELU), POOL(CNN_LAYER_MAXPOOL2D, 2, CNN_PAD_VALID),
         CONV(3, 3, 1, CNN_PAD_VALID, CNN_ACT_TANH), POOL(CNN_LAYER_AVGPOOL2D, 2, CNN_PAD_SAME),
-        { .type = CNN_LAYER_FLATTEN }, { .type = CNN_LAYER_DENSE, .units = 5, .activation = CNN_ACT_SIGMOID },
-        { .type = CNN_LAYER_DENSE, .units = 3, .activation = CNN_ACT_SOFTMAX },
+        { .type = CNN_LAYER_FLATTEN }, { .type = CNN_LAYER_DENSE, .options = { { CNN_OPT_UNITS, .i = 5 }, { CNN_OPT_ACTIVATION, .i = CNN_ACT_SIGMOID } } },
+        { .type = CNN_LAYER_DENSE, .options = { { CNN_OPT_UNITS, .i = 3 }, { CNN_OPT_ACTIVATION, .i = CNN_ACT_SOFTMAX } } },
     };
     bad |= write_model(dir, "small-lenet", 10, 10, 1, lenet, 7, 1);
     bad |= write_model(dir, "small-lenet-adam", 10, 10, 1, lenet, 7, 2);
     const cnn_layer_spec global[] = {
-        { .type = CNN_LAYER_CONV2D, .units = 4, .kernel_h = 2, .kernel_w = 3, .stride_h = 2, .stride_w = 1,
-          .padding = CNN_PAD_EXPLICIT, .pad_h = 1, .pad_w = 2 },
-        { .type = CNN_LAYER_GLOBALAVGPOOL2D }, { .type = CNN_LAYER_ACTIVATION, .activation = CNN_ACT_RELU },
+        { .type = CNN_LAYER_CONV2D, .options = { { CNN_OPT_UNITS, .i = 4 }, { CNN_OPT_KERNEL_H, .i = 2 }, { CNN_OPT_KERNEL_W, .i = 3 }, { CNN_OPT_STRIDE_H, .i = 2 }, { CNN_OPT_STRIDE_W, .i = 1 }, { CNN_OPT_PADDING, .i = CNN_PAD_EXPLICIT }, { CNN_OPT_PAD_TOP, .i = 1 }, { CNN_OPT_PAD_BOTTOM, .i = 1 }, { CNN_OPT_PAD_LEFT, .i = 2 }, { CNN_OPT_PAD_RIGHT, .i = 2 } } },
+        { .type = CNN_LAYER_GLOBALAVGPOOL2D }, { .type = CNN_LAYER_ACTIVATION, .options = { { CNN_OPT_ACTIVATION, .i = CNN_ACT_RELU } } },
     };
     bad |= write_model(dir, "explicit-global", 5, 7, 3, global, 3, 0);
-    const cnn_layer_spec gmax[] = { { .type = CNN_LAYER_GLOBALMAXPOOL2D, .activation = CNN_ACT_SOFTMAX },
-                                    { .type = CNN_LAYER_DENSE, .units = 2 } };
+    const cnn_layer_spec gmax[] = { { .type = CNN_LAYER_GLOBALMAXPOOL2D, .options = { { CNN_OPT_ACTIVATION, .i = CNN_ACT_SOFTMAX } } },
+                                    { .type = CNN_LAYER_DENSE, .options = { { CNN_OPT_UNITS, .i = 2 } } } };
     bad |= write_model(dir, "globalmax-dense", 3, 3, 2, gmax, 2, 1);
-    const cnn_layer_spec flat[] = { { .type = CNN_LAYER_FLATTEN, .activation = CNN_ACT_TANH } };
+    const cnn_layer_spec flat[] = { { .type = CNN_LAYER_FLATTEN, .options = { { CNN_OPT_ACTIVATION, .i = CNN_ACT_TANH } } } };
     bad |= write_model(dir, "flatten", 1, 2, 3, flat, 1, 0);
+    /* the layers and options of format version 2 */
+    cnn_layer_spec v2[7] = {
+        { .type = CNN_LAYER_ZEROPAD2D, .options = { { CNN_OPT_PAD_TOP, .i = 1 }, { CNN_OPT_PAD_RIGHT, .i = 2 } } },
+        { .type = CNN_LAYER_CONV2D, .options = { { CNN_OPT_UNITS, .i = 4 }, { CNN_OPT_KERNEL_H, .i = 3 }, { CNN_OPT_KERNEL_W, .i = 2 },
+                                                 { CNN_OPT_DILATION_H, .i = 2 }, { CNN_OPT_GROUPS, .i = 2 }, { CNN_OPT_USE_BIAS, .i = 0 },
+                                                 { CNN_OPT_ACTIVATION, .i = CNN_ACT_LEAKYRELU } } },
+        { .type = CNN_LAYER_BATCHNORM, .options = { { CNN_OPT_ACTIVATION, .i = CNN_ACT_RELU6 } } },
+        { .type = CNN_LAYER_DEPTHWISECONV2D, .options = { { CNN_OPT_KERNEL_H, .i = 3 }, { CNN_OPT_KERNEL_W, .i = 3 },
+                                                          { CNN_OPT_DEPTH_MULTIPLIER, .i = 2 }, { CNN_OPT_PADDING, .i = CNN_PAD_SAME },
+                                                          { CNN_OPT_ACTIVATION, .i = CNN_ACT_HARDSWISH } } },
+        { .type = CNN_LAYER_AVGPOOL2D, .options = { { CNN_OPT_KERNEL_H, .i = 3 }, { CNN_OPT_KERNEL_W, .i = 3 }, { CNN_OPT_STRIDE_H, .i = 2 },
+                                                    { CNN_OPT_STRIDE_W, .i = 2 }, { CNN_OPT_PADDING, .i = CNN_PAD_EXPLICIT },
+                                                    { CNN_OPT_PAD_TOP, .i = 1 }, { CNN_OPT_PAD_BOTTOM, .i = 1 }, { CNN_OPT_PAD_LEFT, .i = 1 },
+                                                    { CNN_OPT_PAD_RIGHT, .i = 1 }, { CNN_OPT_CEIL_MODE, .i = 1 },
+                                                    { CNN_OPT_COUNT_INCLUDE_PAD, .i = 1 } } },
+        { .type = CNN_LAYER_GLOBALAVGPOOL2D },
+        { .type = CNN_LAYER_DROPOUT },
+    };
+    cnn_spec_set_float(&v2[2], CNN_OPT_EPSILON, 1e-5f);
+    cnn_spec_set_float(&v2[1], CNN_OPT_ALPHA, 0.1f);
+    cnn_spec_set_float(&v2[6], CNN_OPT_RATE, 0.25f);
+    bad |= write_model(dir, "v2-layers", 7, 6, 2, v2, 7, 0);
+    const cnn_layer_spec v2dense[3] = {
+        { .type = CNN_LAYER_FLATTEN },
+        { .type = CNN_LAYER_DENSE, .options = { { CNN_OPT_UNITS, .i = 3 }, { CNN_OPT_ACTIVATION, .i = CNN_ACT_GELU } } },
+        { .type = CNN_LAYER_BATCHNORM, .options = { { CNN_OPT_CENTER, .i = 0 }, { CNN_OPT_ACTIVATION, .i = CNN_ACT_SOFTMAX } } },
+    };
+    bad |= write_model(dir, "v2-dense-bn-adam", 2, 2, 1, v2dense, 3, 2);
     return bad;
 }

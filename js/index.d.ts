@@ -2,13 +2,27 @@
 
 /** A number, or [height, width]. */
 export type Size2 = number | [number, number];
-export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
-/** 'valid', 'same' (TensorFlow's rule: odd pixel bottom/right), or zero pixels on every side. */
-export type Padding = 'valid' | 'same' | number | [number, number];
+export type Activation =
+  | 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'leakyrelu' | 'relu6' | 'elu' | 'selu'
+  | 'gelu' | 'swish' | 'hardsigmoid' | 'hardswish' | 'softplus';
+/** What `activation` accepts: an activation, or 'silu' (= 'swish'). */
+export type ActivationName = Activation | 'silu';
+/**
+ * 'valid', 'same' (TensorFlow's rule: out = ceil(in / stride), the odd pixel bottom/right), or
+ * zero pixels: p on every side, [h, w] (top and bottom h, left and right w), or
+ * [top, bottom, left, right].
+ */
+export type Padding = 'valid' | 'same' | number | [number, number] | [number, number, number, number];
 
 interface LayerBase {
   /** Shown in summaries and activations; defaults to conv2d_1, conv2d_2, maxpool2d_1 … */
   name?: string;
+  /** Applied to the output (default 'linear'). */
+  activation?: ActivationName;
+  /** leakyrelu (default 0.3), elu (1) and hardsigmoid (1/6): the activation's alpha. */
+  alpha?: number;
+  /** hardsigmoid: max(0, min(1, alpha·x + beta)), beta default 0.5. */
+  beta?: number;
 }
 export interface Conv2DLayer extends LayerBase {
   type: 'conv2d';
@@ -17,47 +31,88 @@ export interface Conv2DLayer extends LayerBase {
   kernel: Size2;
   /** Default 1. */
   stride?: Size2;
+  /** Default 1: taps (dilation − 1) pixels apart. */
+  dilation?: Size2;
   /** Default 'valid'. */
   padding?: Padding;
-  activation?: Activation;
+  /** Default 1; divides the input channels and filters. Kernel HWIO [kh][kw][in/groups][filters]. */
+  groups?: number;
+  /** Default true; without it the layer has kh·kw·p·d parameters. */
+  useBias?: boolean;
+}
+export interface DepthwiseConv2DLayer extends LayerBase {
+  type: 'depthwiseconv2d';
+  kernel: Size2;
+  stride?: Size2;
+  dilation?: Size2;
+  padding?: Padding;
+  /** Outputs per input channel (default 1): output channel c·depthMultiplier + m. Kernel [kh][kw][in][depthMultiplier]. */
+  depthMultiplier?: number;
+  useBias?: boolean;
 }
 export interface Pool2DLayer extends LayerBase {
   type: 'maxpool2d' | 'avgpool2d';
   size: Size2;
   /** Default: the window size. */
   stride?: Size2;
-  /** Default 'valid'. Average pooling divides by the cells inside the input. */
-  padding?: 'valid' | 'same';
-  activation?: Activation;
+  /** Default 'valid'. Padded cells never win a max. */
+  padding?: Padding;
+  /** Default false: round the output size down; true: up (PyTorch ceil_mode). */
+  ceilMode?: boolean;
+  /** maxpool2d only (default 1). */
+  dilation?: Size2;
+  /** avgpool2d only. Default false: divide by the cells inside the input; true: by the whole window within the padded input. */
+  countIncludePad?: boolean;
 }
 export interface GlobalPoolLayer extends LayerBase {
   type: 'globalavgpool2d' | 'globalmaxpool2d';
-  activation?: Activation;
 }
 export interface DenseLayer extends LayerBase {
   type: 'dense';
   units: number;
-  activation?: Activation;
+  /** Default true. */
+  useBias?: boolean;
 }
 export interface FlattenLayer extends LayerBase {
   type: 'flatten';
-  activation?: Activation;
+}
+export interface ZeroPad2DLayer extends LayerBase {
+  type: 'zeropad2d';
+  padding: number | [number, number] | [number, number, number, number];
+}
+/** Batch normalisation over the last axis (channels, or a vector's units). */
+export interface BatchNormLayer extends LayerBase {
+  type: 'batchnorm';
+  /** Default 0.001. */
+  epsilon?: number;
+  /** Moving-average momentum, default 0.99. */
+  momentum?: number;
+  /** Default true: has beta. */
+  center?: boolean;
+  /** Default true: has gamma. */
+  scale?: boolean;
+}
+/** Inverted dropout in training (fit, trainBatch); the identity everywhere else. */
+export interface DropoutLayer extends LayerBase {
+  type: 'dropout';
+  /** In [0, 1), default 0.5. */
+  rate?: number;
 }
 export interface ActivationLayer extends LayerBase {
   type: 'activation';
-  activation: Activation;
+  activation: ActivationName;
 }
 /** { type: 'relu' } is shorthand for { type: 'activation', activation: 'relu' }. */
-export interface ShorthandActivationLayer extends LayerBase {
-  type: Activation;
+export interface ShorthandActivationLayer extends Omit<LayerBase, 'activation'> {
+  type: ActivationName;
 }
 export type LayerDefinition =
-  | Conv2DLayer | Pool2DLayer | GlobalPoolLayer | DenseLayer | FlattenLayer | ActivationLayer
-  | ShorthandActivationLayer;
+  | Conv2DLayer | DepthwiseConv2DLayer | Pool2DLayer | GlobalPoolLayer | DenseLayer | FlattenLayer
+  | ZeroPad2DLayer | BatchNormLayer | DropoutLayer | ActivationLayer | ShorthandActivationLayer;
 
 export type LayerType =
-  | 'conv2d' | 'maxpool2d' | 'avgpool2d' | 'globalavgpool2d' | 'globalmaxpool2d' | 'dense'
-  | 'flatten' | 'activation';
+  | 'conv2d' | 'depthwiseconv2d' | 'maxpool2d' | 'avgpool2d' | 'globalavgpool2d' | 'globalmaxpool2d'
+  | 'dense' | 'flatten' | 'activation' | 'zeropad2d' | 'batchnorm' | 'dropout';
 
 /** [height, width, channels] for maps, [n] for vectors. */
 export type Shape = [number, number, number] | [number];
@@ -79,28 +134,56 @@ export interface ModelDefinition {
   metadata?: Metadata;
 }
 
+/** A layer's parameter tensor: conv2d/dense kernel and bias; batchnorm gamma, beta, movingMean, movingVariance. */
+export interface TensorInfo {
+  name: string;
+  shape: number[];
+  size: number;
+  /** false for state the optimiser does not update (batchnorm's moving statistics). */
+  trainable: boolean;
+}
+
 export interface LayerInfo {
   index: number;
   name: string;
   type: LayerType;
   activation: Activation;
+  alpha?: number;
+  beta?: number;
   inputShape: Shape;
   outputShape: Shape;
-  /** Weights + biases: conv [(kh·kw·p)+1]·d, dense (in+1)·units, else 0. */
+  /** Values in all its tensors: conv [(kh·kw·p)+1]·d, dense (in+1)·units, batchnorm 4·c, … */
   params: number;
-  kernelSize: number;
-  biasSize: number;
+  /** Values in its trainable tensors. */
+  trainableParams: number;
+  tensors: TensorInfo[];
+  /** `<tensor name>Size` for each tensor, e.g. kernelSize, biasSize. */
+  [size: `${string}Size`]: number;
   /** conv2d */
   filters?: number;
+  groups?: number;
+  useBias?: boolean;
   kernel?: [number, number];
+  dilation?: [number, number];
+  /** depthwiseconv2d */
+  depthMultiplier?: number;
   /** maxpool2d / avgpool2d */
   size?: [number, number];
   stride?: [number, number];
-  padding?: 'valid' | 'same' | [number, number];
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  padding?: Padding;
   /** Resolved zero padding [top, bottom, left, right]. */
   pads?: [number, number, number, number];
   /** dense */
   units?: number;
+  /** batchnorm */
+  epsilon?: number;
+  momentum?: number;
+  center?: boolean;
+  scale?: boolean;
+  /** dropout */
+  rate?: number;
 }
 
 export interface LayerActivation {
@@ -112,12 +195,20 @@ export interface LayerActivation {
   data: Float32Array;
 }
 
+/**
+ * A layer's tensors by name, each with `<name>Shape`: conv2d { kernel (HWIO
+ * [kh][kw][in/groups][filters]), bias }, depthwiseconv2d { kernel ([kh][kw][in][depthMultiplier]),
+ * bias }, dense { kernel ([in][units]), bias }, batchnorm { gamma, beta, movingMean,
+ * movingVariance } (Keras layouts and names). A bias is absent with useBias false.
+ */
 export interface Weights {
-  /** conv2d: HWIO [kh][kw][in][out]; dense: [in][units] (Keras layouts). */
-  kernel: Float32Array;
-  bias: Float32Array;
-  kernelShape: number[];
-  biasShape: number[];
+  kernel?: Float32Array;
+  bias?: Float32Array;
+  gamma?: Float32Array;
+  beta?: Float32Array;
+  movingMean?: Float32Array;
+  movingVariance?: Float32Array;
+  [shape: `${string}Shape`]: number[];
 }
 
 /** An RGBA image: ImageData, or anything with the same three fields. */
@@ -161,6 +252,8 @@ export interface OptimizerOptions {
   /** L2 on kernels (not biases): g += weightDecay · w. Default 0. */
   weightDecay?: number;
   schedule?: Schedule;
+  /** Training randomness (dropout masks, with the step count). Default 0; fit passes its seed. */
+  seed?: number;
 }
 
 export interface OptimizerState {
@@ -174,6 +267,7 @@ export interface OptimizerState {
   epsilon?: number;
   weightDecay: number;
   schedule: Schedule;
+  seed: number;
   /** Optimiser steps taken. */
   steps: number;
   /** The rate the next step uses, after the schedule. */
@@ -233,6 +327,8 @@ export declare class Model {
   readonly inputSize: number;
   readonly outputSize: number;
   readonly paramCount: number;
+  /** Parameters the optimiser updates (paramCount less batchnorm's moving statistics). */
+  readonly trainableParamCount: number;
   /** The seed createModel used (absent on loaded models). */
   seed?: number;
   readonly disposed: boolean;
@@ -257,7 +353,8 @@ export declare class Model {
   activations(image?: number): LayerActivation[];
   /** Copies of layer i's parameters, or null for layers without any. */
   getWeights(i: number): Weights | null;
-  setWeights(i: number, weights: { kernel?: ArrayLike<number>; bias?: ArrayLike<number> }): void;
+  /** Sets any of layer i's tensors by name (lengths checked). */
+  setWeights(i: number, weights: { [tensor: string]: ArrayLike<number> | undefined }): void;
   setMetadata(metadata: Metadata): void;
   /** The model file (docs/model-format.md); withOptimizer adds the optimiser state to resume training. */
   save(options?: { withOptimizer?: boolean }): Uint8Array;
@@ -274,7 +371,8 @@ export declare class Model {
   /** Gradients of the mean loss, no update: per layer (null without parameters) and for the input. */
   gradients(inputs: Float32Array | ModelInput[], labels: Labels, n?: number, options?: { loss?: Loss }): {
     loss: number;
-    layers: Array<{ kernel: Float32Array; bias: Float32Array } | null>;
+    /** Per layer, the gradients of its trainable tensors by name ({ kernel, bias }, { gamma, beta } …); null if it has none. */
+    layers: Array<{ [tensor: string]: Float32Array } | null>;
     input: Float32Array;
   };
   /** Frees the model's WebAssembly memory; later calls throw. */

@@ -7,7 +7,7 @@
 // table and index.d.ts for the types.
 
 import { decodeBase64, getEngine, SIMD_SUPPORT } from './engine.js';
-import { encodeLayers, SPEC_INTS } from './layers.js';
+import { encodeLayers } from './layers.js';
 import { encodeMetadata } from './metadata.js';
 import { Model } from './model.js';
 
@@ -38,15 +38,15 @@ export async function createModel(definition) {
   if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) {
     throw new Error(`createModel: seed must be an integer from 0 to 2^32-1, got ${seed}`);
   }
-  const { specs, names } = encodeLayers(layers);
+  const { bytes: specs, count, names } = encodeLayers(layers);
   encodeMetadata(metadata); // validates it before the engine is touched
   const useSeed = seed ?? ((Math.random() * 0x100000000) >>> 0);
 
   const e = await getEngine();
-  const specPtr = e.copyIn(new Uint8Array(specs.buffer), 'layer specs');
+  const specPtr = e.copyIn(specs, 'layer specs');
   let ptr = 0;
   try {
-    const status = e.c.cnn_model_create(e.scratch, input[0], input[1], input[2], specPtr, specs.length / SPEC_INTS, useSeed);
+    const status = e.c.cnn_model_create(e.scratch, input[0], input[1], input[2], specPtr, count, useSeed);
     e.check(status, 'createModel');
     ptr = e.i32[e.scratch >> 2];
   } finally {

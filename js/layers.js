@@ -1,36 +1,25 @@
-// layers.js — the one place where JavaScript layer objects become the engine's layer specs
-// (12 int32 values each, the layout of cnn_layer_spec in src/cnn.h), and back.
+// layers.js — the layer types as JavaScript sees them: one descriptor per type drives
+// encoding layer objects into the engine's specs, decoding the engine's layer descriptions
+// (model.layers), config() and summary()'s parameter formulas.
 //
 //   { type: 'conv2d', filters: 6, kernel: 5, stride: 1, padding: 'same', activation: 'relu' }
 //
-// Validation here is about the JavaScript shape of an object (unknown type, a typo in an
-// option name, a string where a number belongs); the rules about sizes (kernel larger than
-// the padded input, dense on an unflattened input …) are checked once, by the engine.
+// A spec is the C struct cnn_layer_spec: a type code and up to MAX_OPTIONS (key, value) pairs;
+// codes, keys and offsets come from js/abi.js, generated from the C headers. Validation here
+// is about the JavaScript shape of an option (unknown type, a typo in an option name, a string
+// where a number belongs); the rules about values (ranges, divisibility, a kernel larger than
+// the padded input, dense on an unflattened input …) are checked once, by the engine, whose
+// messages name the layer, the option and the rule.
 
-export const LAYER_TYPES = {
-  conv2d: 1, maxpool2d: 2, avgpool2d: 3, globalavgpool2d: 4, globalmaxpool2d: 5,
-  dense: 6, flatten: 7, activation: 8,
-};
-export const ACTIVATIONS = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, softmax: 4 };
-const PADDING = { valid: 0, same: 1, explicit: 2 };
-export const SPEC_INTS = 12;
+import { ACTIVATIONS, LAYER_TYPES, MAX_OPTIONS, OPTIONS as KEY, OPTION_KINDS, PADDING, SPEC } from './abi.js';
 
+export { LAYER_TYPES, ACTIVATIONS };
 const TYPE_NAMES = Object.fromEntries(Object.entries(LAYER_TYPES).map(([k, v]) => [v, k]));
 const ACTIVATION_NAMES = Object.fromEntries(Object.entries(ACTIVATIONS).map(([k, v]) => [v, k]));
+/** Activation aliases users write: silu is swish (PyTorch's name). */
+const ACTIVATION_ALIASES = { silu: 'swish' };
 
-// The options each type accepts (besides `type` and `name`).
-const OPTIONS = {
-  conv2d: ['filters', 'kernel', 'stride', 'padding', 'activation'],
-  maxpool2d: ['size', 'stride', 'padding', 'activation'],
-  avgpool2d: ['size', 'stride', 'padding', 'activation'],
-  globalavgpool2d: ['activation'],
-  globalmaxpool2d: ['activation'],
-  dense: ['units', 'activation'],
-  flatten: ['activation'],
-  activation: ['activation'],
-};
-
-function describe(value) {
+export function describe(value) {
   if (typeof value === 'string') return `'${value}'`;
   if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
   if (value === null || typeof value !== 'object') return String(value);
@@ -47,132 +36,274 @@ function distance(a, b) {
   return d[a.length][b.length];
 }
 
-function suggest(word, choices) {
+export function suggest(word, choices) {
   let best = null;
   let bestD = 3;
   for (const c of choices) {
-    const dd = distance(word.toLowerCase(), c);
+    const dd = distance(word.toLowerCase(), c.toLowerCase());
     if (dd < bestD) { best = c; bestD = dd; }
   }
   return best ? ` (did you mean '${best}'?)` : '';
 }
 
-function positiveInt(where, what, value) {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`${where}: ${what} must be a positive integer, got ${describe(value)}`);
-  }
+// ─── Option codecs: a JavaScript option ↔ (key, value) pairs and back ───────────────────
+// encode(value, where) → [[key, int32 or float], …]; decode(get, getFloat, info) → the value
+// as users write it; def: the value that is the default (config() leaves it out).
+
+function integer(where, what, value) {
+  if (!Number.isInteger(value)) throw new Error(`${where}: ${what} must be an integer, got ${describe(value)}`);
   return value;
 }
 
-/** A number or [h, w] → [h, w]. */
-function pair(where, what, value) {
-  if (Array.isArray(value)) {
-    if (value.length !== 2) {
-      throw new Error(`${where}: ${what} must be a number or [height, width], got ${describe(value)}`);
+const int = (key, def) => ({
+  encode: (v, where, name) => [[KEY[key], integer(where, name, v)]],
+  decode: (get) => get(KEY[key]),
+  def,
+});
+
+const float = (key, def) => ({
+  encode: (v, where, name) => {
+    if (typeof v !== 'number') throw new Error(`${where}: ${name} must be a number, got ${describe(v)}`);
+    return [[KEY[key], v]];
+  },
+  decode: (get, getFloat) => shortFloat(getFloat(KEY[key])),
+  def,
+});
+
+const bool = (key, def) => ({
+  encode: (v, where, name) => {
+    if (typeof v !== 'boolean') throw new Error(`${where}: ${name} must be true or false, got ${describe(v)}`);
+    return [[KEY[key], v ? 1 : 0]];
+  },
+  decode: (get) => get(KEY[key]) !== 0,
+  def,
+});
+
+/** A number or [h, w] → two keys. */
+const pair = (kh, kw, def) => ({
+  encode: (v, where, name) => {
+    if (Array.isArray(v)) {
+      if (v.length !== 2) throw new Error(`${where}: ${name} must be a number or [height, width], got ${describe(v)}`);
+      return [[KEY[kh], integer(where, `${name}[0]`, v[0])], [KEY[kw], integer(where, `${name}[1]`, v[1])]];
     }
-    return [positiveInt(where, `${what}[0]`, value[0]), positiveInt(where, `${what}[1]`, value[1])];
+    const n = integer(where, name, v);
+    return [[KEY[kh], n], [KEY[kw], n]];
+  },
+  decode: (get) => [get(KEY[kh]), get(KEY[kw])],
+  def: def === undefined ? undefined : [def, def],
+});
+
+/** A pooling stride: as pair, and without it the window size (the engine's stride 0). */
+const poolStride = {
+  ...pair('stride_h', 'stride_w'),
+  decode: (get) => [get(KEY.stride_h) || get(KEY.kernel_h), get(KEY.stride_w) || get(KEY.kernel_w)],
+  isDefault: (v, layer) => v[0] === layer.size[0] && v[1] === layer.size[1],
+};
+
+/** 'valid' | 'same' | p | [h, w] | [top, bottom, left, right]. */
+const padding = {
+  encode: (p, where) => {
+    if (p === 'valid' || p === 'same') return [[KEY.padding, PADDING[p]]];
+    const bad = () => new Error(`${where}: padding must be 'valid', 'same', a number of pixels, [height, width] or [top, bottom, left, right], got ${describe(p)}`);
+    let pads;
+    if (typeof p === 'number') pads = [p, p, p, p];
+    else if (Array.isArray(p) && p.length === 2) pads = [p[0], p[0], p[1], p[1]];
+    else if (Array.isArray(p) && p.length === 4) pads = p;
+    else throw bad();
+    if (!pads.every(Number.isInteger)) throw bad();
+    return [[KEY.padding, PADDING.explicit], [KEY.pad_top, pads[0]], [KEY.pad_bottom, pads[1]],
+      [KEY.pad_left, pads[2]], [KEY.pad_right, pads[3]]];
+  },
+  decode: (get) => {
+    const mode = get(KEY.padding);
+    if (mode === PADDING.same) return 'same';
+    if (mode !== PADDING.explicit) return 'valid';
+    const [t, b, l, r] = [get(KEY.pad_top), get(KEY.pad_bottom), get(KEY.pad_left), get(KEY.pad_right)];
+    if (t === b && l === r) return t === l ? t : [t, l];
+    return [t, b, l, r];
+  },
+  def: 'valid',
+};
+
+/** zeropad2d's padding: a number, [h, w] or [top, bottom, left, right] of zero pixels. */
+const zeroPadding = {
+  encode: (p, where) => {
+    if (p === 'valid' || p === 'same') throw new Error(`${where}: padding must be a number, [height, width] or [top, bottom, left, right], got ${describe(p)}`);
+    return padding.encode(p, where).slice(1);
+  },
+  decode: (get) => {
+    const [t, b, l, r] = [get(KEY.pad_top), get(KEY.pad_bottom), get(KEY.pad_left), get(KEY.pad_right)];
+    if (t === b && l === r) return t === l ? t : [t, l];
+    return [t, b, l, r];
+  },
+};
+
+/** A float32 as the shortest decimal that round-trips through float32 (0.001, not 0.0010000000474974513). */
+export function shortFloat(v) {
+  for (let digits = 1; digits < 10; digits++) {
+    const d = Number(v.toPrecision(digits));
+    if (Math.fround(d) === v) return d;
   }
-  const v = positiveInt(where, what, value);
-  return [v, v];
+  return v;
 }
 
-function activationCode(where, value) {
-  if (value === undefined || value === null) return 0;
-  if (typeof value !== 'string' || !(value in ACTIVATIONS)) {
+// ─── The descriptors ─────────────────────────────────────────────────────────────────────
+// options: the layer's own options (besides type, name, activation, alpha, beta), in the
+// order config() lists them; required: those without a default; formula(layer): summary()'s
+// parameter count as a formula.
+
+const fmt = (n) => n.toLocaleString('en-US');
+const windowOptions = (size) => ({
+  [size]: pair('kernel_h', 'kernel_w'),
+  stride: pair('stride_h', 'stride_w', 1),
+  dilation: pair('dilation_h', 'dilation_w', 1),
+  padding,
+});
+
+export const DESCRIPTORS = {
+  conv2d: {
+    options: { filters: int('units'), ...windowOptions('kernel'), groups: int('groups', 1), useBias: bool('use_bias', true) },
+    required: ['filters', 'kernel'],
+    formula: (l) => {
+      const [kh, kw] = l.kernel;
+      const p = l.inputShape[2] / l.groups;
+      const w = `${kh}·${kw}·${p}${l.groups > 1 ? ` (${l.inputShape[2]}/${l.groups} groups)` : ''}`;
+      return l.useBias ? `[(${w})+1]·${l.filters} = ${fmt(l.params)}` : `(${w})·${l.filters} = ${fmt(l.params)}`;
+    },
+  },
+  depthwiseconv2d: {
+    options: { ...windowOptions('kernel'), depthMultiplier: int('depth_multiplier', 1), useBias: bool('use_bias', true) },
+    required: ['kernel'],
+    formula: (l) => {
+      const [kh, kw] = l.kernel;
+      const cm = `${l.inputShape[2]}·${l.depthMultiplier}`;
+      return l.useBias ? `(${kh}·${kw}+1)·${cm} = ${fmt(l.params)}` : `${kh}·${kw}·${cm} = ${fmt(l.params)}`;
+    },
+  },
+  maxpool2d: {
+    options: { size: pair('kernel_h', 'kernel_w'), stride: poolStride, dilation: pair('dilation_h', 'dilation_w', 1), padding, ceilMode: bool('ceil_mode', false) },
+    required: ['size'],
+  },
+  avgpool2d: {
+    options: { size: pair('kernel_h', 'kernel_w'), stride: poolStride, padding, ceilMode: bool('ceil_mode', false), countIncludePad: bool('count_include_pad', false) },
+    required: ['size'],
+  },
+  globalavgpool2d: { options: {} },
+  globalmaxpool2d: { options: {} },
+  dense: {
+    options: { units: int('units'), useBias: bool('use_bias', true) },
+    required: ['units'],
+    formula: (l) => (l.useBias ? `(${l.inputShape[0]}+1)·${l.units} = ${fmt(l.params)}` : `${l.inputShape[0]}·${l.units} = ${fmt(l.params)}`),
+  },
+  flatten: { options: {} },
+  activation: { options: {} },
+  zeropad2d: { options: { padding: zeroPadding }, required: ['padding'] },
+  batchnorm: {
+    options: { epsilon: float('epsilon', 0.001), momentum: float('momentum', 0.99), center: bool('center', true), scale: bool('scale', true) },
+    formula: (l) => {
+      const c = l.inputShape.at(-1);
+      const k = (l.scale ? 1 : 0) + (l.center ? 1 : 0);
+      return `${k ? `${k}·${c} trainable + ` : ''}2·${c} moving = ${fmt(l.params)}`;
+    },
+  },
+  dropout: { options: { rate: float('rate', 0.5) } },
+};
+
+// Activations that take options on the same layer object.
+const ACTIVATION_OPTIONS = { leakyrelu: ['alpha'], elu: ['alpha'], hardsigmoid: ['alpha', 'beta'] };
+
+function activationName(where, value) {
+  if (value === undefined || value === null) return 'linear';
+  const name = typeof value === 'string' ? ACTIVATION_ALIASES[value] ?? value : value;
+  if (typeof name !== 'string' || !(name in ACTIVATIONS)) {
+    const all = [...Object.keys(ACTIVATIONS), ...Object.keys(ACTIVATION_ALIASES)];
     throw new Error(
-      `${where}: unknown activation ${describe(value)}; one of ${Object.keys(ACTIVATIONS).join(', ')}` +
-        (typeof value === 'string' ? suggest(value, Object.keys(ACTIVATIONS)) : ''),
+      `${where}: unknown activation ${describe(value)}; one of ${all.join(', ')}` +
+        (typeof value === 'string' ? suggest(value, all) : ''),
     );
   }
-  return ACTIVATIONS[value];
+  return name;
+}
+
+/** Writes one layer object as a cnn_layer_spec at byte `at` of `view` (a DataView). */
+function encodeLayer(layer, i, view, at) {
+  if (!layer || typeof layer !== 'object' || Array.isArray(layer)) {
+    throw new Error(`layer ${i}: must be an object like { type: 'conv2d', … }, got ${describe(layer)}`);
+  }
+  let type = layer.type;
+  let activation = layer.activation;
+  // { type: 'relu' } is shorthand for { type: 'activation', activation: 'relu' }.
+  const asActivation = typeof type === 'string' ? ACTIVATION_ALIASES[type] ?? type : type;
+  if (typeof asActivation === 'string' && asActivation in ACTIVATIONS) {
+    if (activation !== undefined) {
+      throw new Error(`layer ${i} (${type}): a standalone activation layer takes no 'activation' option`);
+    }
+    activation = asActivation;
+    type = 'activation';
+  }
+  if (typeof type !== 'string' || !(type in DESCRIPTORS)) {
+    const all = [...Object.keys(DESCRIPTORS), ...Object.keys(ACTIVATIONS), ...Object.keys(ACTIVATION_ALIASES)];
+    throw new Error(
+      `layer ${i}: unknown layer type ${describe(type)}; one of ${all.join(', ')}` +
+        (typeof type === 'string' ? suggest(type, all) : ''),
+    );
+  }
+  const where = `layer ${i} (${type})`;
+  const d = DESCRIPTORS[type];
+  const act = activationName(where, activation);
+  if (type === 'activation' && activation === undefined) {
+    throw new Error(`${where}: needs an 'activation' (${Object.keys(ACTIVATIONS).join(', ')})`);
+  }
+  const actOptions = ACTIVATION_OPTIONS[act] ?? [];
+  const own = Object.keys(d.options);
+  const accepted = ['type', 'name', 'activation', ...own, ...actOptions];
+  for (const key of Object.keys(layer)) {
+    if (accepted.includes(key) || layer[key] === undefined) continue;
+    if (key === 'alpha' || key === 'beta') {
+      throw new Error(`${where}: '${key}' applies to the activations ${Object.keys(ACTIVATION_OPTIONS).filter((a) => ACTIVATION_OPTIONS[a].includes(key)).join(', ')}, not ${act}`);
+    }
+    const takes = [...own, 'activation', ...actOptions];
+    const owners = Object.keys(DESCRIPTORS).filter((t) => key in DESCRIPTORS[t].options);
+    if (owners.length) {
+      throw new Error(`${where}: ${key} does not apply to ${type} (it is an option of ${owners.join(', ')}); ${type} takes ${takes.join(', ')}`);
+    }
+    throw new Error(`${where}: unknown option '${key}'; ${type} takes ${takes.join(', ')}` + suggest(key, takes));
+  }
+  for (const key of d.required ?? []) {
+    if (layer[key] === undefined) throw new Error(`${where}: needs '${key}'`);
+  }
+  if (layer.name !== undefined && typeof layer.name !== 'string') {
+    throw new Error(`${where}: name must be a string, got ${describe(layer.name)}`);
+  }
+  const pairs = [];
+  if (act !== 'linear') pairs.push([KEY.activation, ACTIVATIONS[act]]);
+  for (const key of actOptions) if (layer[key] !== undefined) pairs.push(...float(key).encode(layer[key], where, key));
+  for (const [key, codec] of Object.entries(d.options)) {
+    if (layer[key] !== undefined) pairs.push(...codec.encode(layer[key], where, key));
+  }
+  if (pairs.length > MAX_OPTIONS) throw new Error(`${where}: ${pairs.length} options, at most ${MAX_OPTIONS}`);
+  view.setInt32(at + SPEC.type, LAYER_TYPES[type], true);
+  pairs.forEach(([key, value], j) => {
+    const o = at + SPEC.options + j * SPEC.optionBytes;
+    view.setInt32(o, key, true);
+    if (OPTION_KINDS[key] === 'float') view.setFloat32(o + 4, value, true);
+    else view.setInt32(o + 4, value, true);
+  });
+  return layer.name;
 }
 
 /**
- * Turns layer objects into an Int32Array of specs (SPEC_INTS per layer).
- * Also returns each layer's resolved name.
+ * Turns layer objects into the bytes of n cnn_layer_spec structs (SPEC.bytes each), and
+ * each layer's given name.
  */
 export function encodeLayers(layers) {
   if (!Array.isArray(layers) || layers.length === 0) {
     throw new Error(`createModel: layers must be a non-empty array, got ${describe(layers)}`);
   }
-  const specs = new Int32Array(layers.length * SPEC_INTS);
-  const names = [];
-  layers.forEach((layer, i) => {
-    if (!layer || typeof layer !== 'object') {
-      throw new Error(`layer ${i}: must be an object like { type: 'conv2d', … }, got ${describe(layer)}`);
-    }
-    let type = layer.type;
-    let activation = layer.activation;
-    // { type: 'relu' } is shorthand for { type: 'activation', activation: 'relu' }.
-    if (typeof type === 'string' && type in ACTIVATIONS) {
-      if (activation !== undefined) {
-        throw new Error(`layer ${i} (${type}): a standalone activation layer takes no 'activation' option`);
-      }
-      activation = type;
-      type = 'activation';
-    }
-    if (typeof type !== 'string' || !(type in LAYER_TYPES)) {
-      const all = [...Object.keys(LAYER_TYPES), ...Object.keys(ACTIVATIONS)];
-      throw new Error(
-        `layer ${i}: unknown layer type ${describe(type)}; one of ${all.join(', ')}` +
-          (typeof type === 'string' ? suggest(type, all) : ''),
-      );
-    }
-    const where = `layer ${i} (${type})`;
-    for (const key of Object.keys(layer)) {
-      if (key === 'type' || key === 'name' || OPTIONS[type].includes(key)) continue;
-      throw new Error(
-        `${where}: unknown option '${key}'; ${type} takes ${OPTIONS[type].join(', ')}` + suggest(key, OPTIONS[type]),
-      );
-    }
-    if (type === 'activation' && activation === undefined) {
-      throw new Error(`${where}: needs an 'activation' (${Object.keys(ACTIVATIONS).join(', ')})`);
-    }
-    const s = specs.subarray(i * SPEC_INTS, (i + 1) * SPEC_INTS);
-    s[0] = LAYER_TYPES[type];
-    s[1] = activationCode(where, activation);
-    if (type === 'conv2d' || type === 'maxpool2d' || type === 'avgpool2d') {
-      const conv = type === 'conv2d';
-      if (conv) {
-        if (layer.filters === undefined) throw new Error(`${where}: needs 'filters' (the number of filters d)`);
-        s[2] = positiveInt(where, 'filters', layer.filters);
-      }
-      const sizeKey = conv ? 'kernel' : 'size';
-      if (layer[sizeKey] === undefined) throw new Error(`${where}: needs '${sizeKey}' (a number or [height, width])`);
-      const [kh, kw] = pair(where, sizeKey, layer[sizeKey]);
-      // Pooling strides default to the window size; convolution strides to 1.
-      const [sh, sw] = layer.stride === undefined ? (conv ? [1, 1] : [kh, kw]) : pair(where, 'stride', layer.stride);
-      s[3] = kh; s[4] = kw; s[5] = sh; s[6] = sw;
-      const p = layer.padding === undefined ? 'valid' : layer.padding;
-      if (typeof p === 'number' || Array.isArray(p)) {
-        if (!conv) throw new Error(`${where}: padding must be 'valid' or 'same', got ${describe(p)}`);
-        const [ph, pw] = Array.isArray(p) ? p : [p, p];
-        for (const v of [ph, pw]) {
-          if (!Number.isInteger(v) || v < 0) {
-            throw new Error(`${where}: padding must be 'valid', 'same' or a number of pixels >= 0, got ${describe(p)}`);
-          }
-        }
-        if (Array.isArray(p) && p.length !== 2) {
-          throw new Error(`${where}: padding must be a number or [height, width], got ${describe(p)}`);
-        }
-        s[7] = PADDING.explicit; s[8] = ph; s[9] = pw;
-      } else if (p === 'valid' || p === 'same') {
-        s[7] = PADDING[p];
-      } else {
-        throw new Error(
-          `${where}: padding must be 'valid', 'same'${conv ? ' or a number of pixels' : ''}, got ${describe(p)}`,
-        );
-      }
-    } else if (type === 'dense') {
-      if (layer.units === undefined) throw new Error(`${where}: needs 'units'`);
-      s[2] = positiveInt(where, 'units', layer.units);
-    }
-    if (layer.name !== undefined && typeof layer.name !== 'string') {
-      throw new Error(`${where}: name must be a string, got ${describe(layer.name)}`);
-    }
-    names.push(layer.name);
-  });
-  return { specs, names };
+  const bytes = new Uint8Array(layers.length * SPEC.bytes);
+  const view = new DataView(bytes.buffer);
+  const names = layers.map((layer, i) => encodeLayer(layer, i, view, i * SPEC.bytes));
+  return { bytes, count: layers.length, names };
 }
 
 /** Default names: conv2d_1, conv2d_2, maxpool2d_1 … (or the name a layer was given). */
@@ -184,42 +315,60 @@ export function layerNames(types, given = []) {
   });
 }
 
-/** cnn_layer_info (28 int32) → the JavaScript description of a layer. */
-export function decodeInfo(ints, index, name) {
-  const spec = ints.subarray(0, SPEC_INTS);
-  const type = TYPE_NAMES[spec[0]];
+export function typeName(code) {
+  return TYPE_NAMES[code];
+}
+
+/**
+ * The JavaScript description of a layer from what the engine reports: `info` (the decoded
+ * cnn_layer_info), `get(key)` / `getFloat(key)` (resolved options) and `tensors` ([{ name,
+ * shape, size, trainable }]).
+ */
+export function describeLayer(info, get, getFloat, tensors, index, name) {
+  const type = TYPE_NAMES[info.type];
   const shape = (rank, h, w, c) => (rank === 3 ? [h, w, c] : [c]);
-  const info = {
+  const act = ACTIVATION_NAMES[info.activation];
+  const layer = {
     index,
     name,
     type,
-    activation: ACTIVATION_NAMES[spec[1]],
-    inputShape: shape(ints[12], ints[13], ints[14], ints[15]),
-    outputShape: shape(ints[16], ints[17], ints[18], ints[19]),
-    params: ints[26],
+    activation: act,
+    inputShape: shape(info.in_rank, info.in_h, info.in_w, info.in_c),
+    outputShape: shape(info.out_rank, info.out_h, info.out_w, info.out_c),
+    params: info.params,
+    trainableParams: info.trainable,
+    tensors,
   };
-  if (type === 'conv2d' || type === 'maxpool2d' || type === 'avgpool2d') {
-    const key = type === 'conv2d' ? 'kernel' : 'size';
-    info[key] = [spec[3], spec[4]];
-    info.stride = [spec[5], spec[6]];
-    info.padding = spec[7] === PADDING.explicit ? [spec[8], spec[9]] : spec[7] === PADDING.same ? 'same' : 'valid';
+  for (const key of ACTIVATION_OPTIONS[act] ?? []) layer[key] = shortFloat(getFloat(KEY[key]));
+  for (const [key, codec] of Object.entries(DESCRIPTORS[type].options)) layer[key] = codec.decode(get, getFloat, layer);
+  if ('padding' in DESCRIPTORS[type].options) {
     // Resolved zero padding [top, bottom, left, right] ('same' puts the odd pixel last).
-    info.pads = [ints[20], ints[21], ints[22], ints[23]];
+    layer.pads = [info.pad_top, info.pad_bottom, info.pad_left, info.pad_right];
   }
-  if (type === 'conv2d') info.filters = spec[2];
-  if (type === 'dense') info.units = spec[2];
-  info.kernelSize = ints[24];
-  info.biasSize = ints[25];
-  return info;
+  for (const t of tensors) layer[`${t.name}Size`] = t.size;
+  return layer;
 }
 
-/** The layer object that would re-create a layer (used by model.config()). */
-export function layerConfig(info) {
-  const out = { type: info.type };
-  if (info.type === 'conv2d') Object.assign(out, { filters: info.filters, kernel: info.kernel, stride: info.stride, padding: info.padding });
-  if (info.type === 'maxpool2d' || info.type === 'avgpool2d') Object.assign(out, { size: info.size, stride: info.stride, padding: info.padding });
-  if (info.type === 'dense') out.units = info.units;
-  if (info.activation !== 'linear' || info.type === 'activation') out.activation = info.activation;
-  out.name = info.name;
+function sameValue(a, b) {
+  return Array.isArray(a) ? Array.isArray(b) && a.length === b.length && a.every((v, i) => v === b[i]) : a === b;
+}
+
+/** The layer object that re-creates a layer (model.config()): options that differ from their defaults. */
+export function layerConfig(layer) {
+  const out = { type: layer.type };
+  for (const [key, codec] of Object.entries(DESCRIPTORS[layer.type].options)) {
+    const v = layer[key];
+    const isDefault = codec.isDefault ? codec.isDefault(v, layer) : codec.def !== undefined && sameValue(v, codec.def);
+    if (!isDefault) out[key] = v;
+  }
+  if (layer.activation !== 'linear' || layer.type === 'activation') out.activation = layer.activation;
+  for (const key of ACTIVATION_OPTIONS[layer.activation] ?? []) out[key] = layer[key];
+  out.name = layer.name;
   return out;
+}
+
+/** summary()'s formula for a layer's parameters ('' for layers without any). */
+export function layerFormula(layer) {
+  const f = DESCRIPTORS[layer.type].formula;
+  return f && layer.params ? f(layer) : '';
 }

@@ -5,12 +5,13 @@
 // view on wasm memory is made at the moment of use, because a growing memory detaches old
 // views. Results handed to callers are copies unless a caller passes its own output array.
 
-import { decodeInfo, layerConfig, layerNames } from './layers.js';
+import { LAYER_INFO, TENSOR_INFO } from './abi.js';
+import { describeLayer, layerConfig, layerFormula, layerNames, typeName } from './layers.js';
 import { decodeMetadata, encodeMetadata } from './metadata.js';
 import { imageToFloats, isImageLike } from './image.js';
 import { trainingMethods } from './training.js';
+import { suggest } from './layers.js';
 
-const INFO_INTS = 28; // CNN_LAYER_INFO_INTS
 const DEFAULT_CHUNK = 64; // predictBatch runs at most this many images per engine call
 
 // Frees a model's wasm memory if its Model object is garbage-collected without dispose().
@@ -33,28 +34,38 @@ export class Model {
     this._last = { count: 0, first: 0, chunk: 0 };
     const c = engine.c;
     const n = c.cnn_model_layer_count(ptr);
-    const tmp = engine.alloc(INFO_INTS * 4, 'layer info');
+    const tmp = engine.alloc(Math.max(LAYER_INFO.bytes, TENSOR_INFO.bytes), 'layer info');
     const infos = [];
+    const tensors = [];
     try {
       for (let i = 0; i < n; i++) {
         engine.check(c.cnn_model_layer_info(ptr, i, tmp));
-        infos.push(engine.i32.slice(tmp >> 2, (tmp >> 2) + INFO_INTS));
+        infos.push(readStruct(engine, tmp, LAYER_INFO));
+        const list = [];
+        for (let t = 0; t < infos[i].n_tensors; t++) {
+          engine.check(c.cnn_model_tensor_info(ptr, i, t, tmp));
+          const ti = readStruct(engine, tmp, TENSOR_INFO);
+          const shape = Array.from(engine.i32.subarray((tmp + TENSOR_INFO.shape) >> 2, ((tmp + TENSOR_INFO.shape) >> 2) + ti.rank));
+          list.push(Object.freeze({ name: engine.cString(c.cnn_model_tensor_name(ptr, i, t)), shape: Object.freeze(shape), size: ti.size, trainable: ti.trainable === 1 }));
+        }
+        tensors.push(Object.freeze(list));
       }
     } finally {
       engine.free(tmp);
     }
     const meta = this._readMetadata();
     const stored = meta.layer_names ? meta.layer_names.split('\n') : [];
-    const types = infos.map((ints) => decodeInfo(ints, 0, '').type);
-    const names = layerNames(types, givenNames.length ? givenNames : stored);
+    const names = layerNames(infos.map((info) => typeName(info.type)), givenNames.length ? givenNames : stored);
     /** @type {ReadonlyArray<object>} */
-    this.layers = Object.freeze(infos.map((ints, i) => Object.freeze(decodeInfo(ints, i, names[i]))));
-    this._infos = infos;
+    this.layers = Object.freeze(infos.map((info, i) => Object.freeze(describeLayer(
+      info, (key) => c.cnn_model_option(ptr, i, key), (key) => c.cnn_model_option_float(ptr, i, key), tensors[i], i, names[i],
+    ))));
     this.inputShape = Object.freeze([...this.layers[0].inputShape]);
     this.outputShape = Object.freeze([...this.layers[n - 1].outputShape]);
     this.inputSize = this.inputShape.reduce((a, b) => a * b, 1);
     this.outputSize = this.outputShape.reduce((a, b) => a * b, 1);
     this.paramCount = this.layers.reduce((a, l) => a + l.params, 0);
+    this.trainableParamCount = this.layers.reduce((a, l) => a + l.trainableParams, 0);
     if (registry) registry.register(this, { engine, ptr }, this);
   }
 
@@ -83,14 +94,7 @@ export class Model {
     const rows = [['Layer (type)', 'Output shape', 'Params', 'Formula']];
     rows.push(['input', `[${this.inputShape.join(', ')}]`, '0', '']);
     for (const l of this.layers) {
-      let formula = '';
-      if (l.type === 'conv2d') {
-        const [kh, kw] = l.kernel;
-        const p = l.inputShape[2];
-        formula = `[(${kh}·${kw}·${p})+1]·${l.filters} = ${fmt(l.params)}`;
-      } else if (l.type === 'dense') {
-        formula = `(${l.inputShape[0]}+1)·${l.units} = ${fmt(l.params)}`;
-      }
+      const formula = layerFormula(l);
       const act = l.activation !== 'linear' && l.type !== 'activation' ? `, ${l.activation}` : '';
       const kind = l.type === 'activation' ? l.activation : l.type;
       rows.push([`${l.name} (${kind}${act})`, `[${l.outputShape.join(', ')}]`, fmt(l.params), formula]);
@@ -98,7 +102,11 @@ export class Model {
     const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
     const line = (r) => r.map((cell, j) => (j === 2 ? cell.padStart(widths[j]) : cell.padEnd(widths[j]))).join('   ').trimEnd();
     const rule = '─'.repeat(widths.reduce((a, b) => a + b + 3, -3));
-    return [line(rows[0]), rule, ...rows.slice(1).map(line), rule, `Total params: ${fmt(this.paramCount)}`].join('\n');
+    const totals = [`Total params: ${fmt(this.paramCount)}`];
+    if (this.trainableParamCount !== this.paramCount) {
+      totals.push(`Trainable params: ${fmt(this.trainableParamCount)}`, `Non-trainable params: ${fmt(this.paramCount - this.trainableParamCount)} (moving statistics)`);
+    }
+    return [line(rows[0]), rule, ...rows.slice(1).map(line), rule, ...totals].join('\n');
   }
 
   /** The layer objects that re-create this architecture with createModel(). */
@@ -288,49 +296,48 @@ export class Model {
     return this.layers[i];
   }
 
-  _shapes(l) {
-    if (l.type === 'conv2d') return { kernelShape: [l.kernel[0], l.kernel[1], l.inputShape[2], l.filters], biasShape: [l.filters] };
-    return { kernelShape: [l.inputShape[0], l.units], biasShape: [l.units] };
-  }
-
   /**
-   * Layer i's parameters as copies: kernel in Keras layout (conv HWIO [kh][kw][in][out],
-   * dense [in][units]) and bias. Layers without parameters return null.
+   * Layer i's parameter tensors as copies, by name — conv2d/dense { kernel, bias } in Keras
+   * layouts (conv HWIO [kh][kw][in/groups][filters], dense [in][units]), batchnorm { gamma,
+   * beta, movingMean, movingVariance } — each with its shape as `<name>Shape`. Layers without
+   * parameters return null.
    */
   getWeights(i) {
     const l = this._layer(i, 'getWeights');
-    if (!l.params) return null;
+    if (!l.tensors.length) return null;
     const e = this._engine;
-    const kernel = e.f32View(e.c.cnn_model_kernel(this._ptr, i), l.kernelSize).slice();
-    const bias = e.f32View(e.c.cnn_model_bias(this._ptr, i), l.biasSize).slice();
-    return { kernel, bias, ...this._shapes(l) };
+    const out = {};
+    l.tensors.forEach((t, k) => {
+      out[t.name] = e.f32View(e.c.cnn_model_tensor(this._ptr, i, k), t.size).slice();
+      out[`${t.name}Shape`] = [...t.shape];
+    });
+    return out;
   }
 
-  /** Sets layer i's kernel and/or bias (lengths checked; layouts as getWeights). */
+  /** Sets some or all of layer i's tensors by name (lengths checked; layouts as getWeights). */
   setWeights(i, weights) {
     const l = this._layer(i, 'setWeights');
     const where = `setWeights: layer ${i} (${l.name})`;
-    if (!l.params) throw new Error(`${where} has no weights`);
-    if (!weights || typeof weights !== 'object' || (weights.kernel === undefined && weights.bias === undefined)) {
-      throw new Error(`${where}: expected { kernel, bias } (either may be left out)`);
-    }
-    const { kernelShape, biasShape } = this._shapes(l);
-    const checks = [
-      ['kernel', weights.kernel, l.kernelSize, kernelShape, l.type === 'conv2d' ? 'HWIO' : '[in][units]'],
-      ['bias', weights.bias, l.biasSize, biasShape, ''],
-    ];
-    for (const [name, arr, size, shape, layout] of checks) {
-      if (arr === undefined) continue;
+    if (!l.tensors.length) throw new Error(`${where} has no weights`);
+    const names = l.tensors.map((t) => t.name);
+    const list = `{ ${names.join(', ')} }`;
+    if (!weights || typeof weights !== 'object') throw new Error(`${where}: expected ${list} (any may be left out)`);
+    const given = Object.keys(weights).filter((k) => weights[k] !== undefined && !k.endsWith('Shape'));
+    if (!given.length) throw new Error(`${where}: expected ${list} (any may be left out)`);
+    for (const name of given) {
+      const k = names.indexOf(name);
+      if (k < 0) throw new Error(`${where}: no tensor '${name}'; this layer has ${names.join(', ')}` + suggest(name, names));
+      const t = l.tensors[k];
+      const arr = weights[name];
       if (!arr || typeof arr.length !== 'number' || typeof arr === 'string') {
         throw new Error(`${where}: ${name} must be a Float32Array or an array of numbers`);
       }
-      if (arr.length !== size) {
-        throw new Error(`${where}: ${name} has ${arr.length} values, expected ${size} = ${shape.join('×')}${layout ? ` (${layout})` : ''}`);
+      if (arr.length !== t.size) {
+        throw new Error(`${where}: ${name} has ${arr.length} values, expected ${t.size} = ${t.shape.join('×')}${LAYOUTS[l.type]?.[name] ? ` (${LAYOUTS[l.type][name]})` : ''}`);
       }
     }
     const e = this._engine;
-    if (weights.kernel !== undefined) e.f32.set(weights.kernel, e.c.cnn_model_kernel(this._ptr, i) >> 2);
-    if (weights.bias !== undefined) e.f32.set(weights.bias, e.c.cnn_model_bias(this._ptr, i) >> 2);
+    for (const name of given) e.f32.set(weights[name], e.c.cnn_model_tensor(this._ptr, i, names.indexOf(name)) >> 2);
   }
 
   // ─── Metadata and files ────────────────────────────────────────────────────────────────
@@ -398,6 +405,21 @@ export class Model {
 // Training (setOptimizer, optimizer, trainBatch, fit, evaluate, gradients) lives in
 // training.js; its methods and getters become Model's own.
 Object.defineProperties(Model.prototype, Object.getOwnPropertyDescriptors(trainingMethods));
+
+/** Reads a struct of int32 fields (offsets from abi.js) at byte address ptr. */
+function readStruct(engine, ptr, layout) {
+  const i32 = engine.i32;
+  const out = {};
+  for (const [field, offset] of Object.entries(layout)) if (field !== 'bytes') out[field] = i32[(ptr + offset) >> 2];
+  return out;
+}
+
+/** The layout a tensor's values are in, for messages. */
+const LAYOUTS = {
+  conv2d: { kernel: 'HWIO: [kh][kw][in/groups][filters]' },
+  depthwiseconv2d: { kernel: '[kh][kw][in][depthMultiplier]' },
+  dense: { kernel: '[in][units]' },
+};
 
 function describeInput(x) {
   if (x === null || x === undefined) return String(x);

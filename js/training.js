@@ -5,16 +5,15 @@
 // Labels: class indices (Uint8Array, Int32Array, or an array of integers) for cross-entropy;
 // a Float32Array of n × outputs targets for mean squared error.
 
-const OPTIMIZERS = { sgd: 1, adam: 2 };
-const LOSSES = { crossentropy: 1, mse: 2 };
-const SCHEDULES = { constant: 0, step: 1, cosine: 2 };
+import { LOSSES, OPTIMIZER, OPTIMIZERS, SCHEDULES } from './abi.js';
+import { shortFloat } from './layers.js';
+
 const NAMES = (table) => Object.fromEntries(Object.entries(table).map(([k, v]) => [v, k]));
 const OPTIMIZER_NAMES = NAMES(OPTIMIZERS);
 const LOSS_NAMES = NAMES(LOSSES);
 const SCHEDULE_NAMES = NAMES(SCHEDULES);
-const OPT_WORDS = 16; // sizeof(cnn_optimizer) / 4
 
-const OPTIMIZER_OPTIONS = ['optimizer', 'loss', 'learningRate', 'momentum', 'nesterov', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'schedule'];
+const OPTIMIZER_OPTIONS = ['optimizer', 'loss', 'learningRate', 'momentum', 'nesterov', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'schedule', 'seed'];
 
 /** Cross-entropy for a softmax over one vector of classes; mean squared error otherwise. */
 function defaultLoss(model) {
@@ -39,54 +38,50 @@ function encodeOptimizer(model, options, where) {
     if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`${where}: ${key} must be a number, got ${JSON.stringify(v)}`);
     return v;
   };
-  const buf = new ArrayBuffer(OPT_WORDS * 4);
-  const i32 = new Int32Array(buf);
-  const f32 = new Float32Array(buf);
-  i32[0] = OPTIMIZERS[type];
-  i32[1] = LOSSES[loss];
-  f32[2] = num('learningRate', type === 'adam' ? 1e-3 : 0.01);
-  f32[3] = num('momentum', 0);
-  i32[4] = options.nesterov ? 1 : 0;
-  f32[5] = num('beta1', 0.9);
-  f32[6] = num('beta2', 0.999);
-  f32[7] = num('epsilon', 1e-7);
-  f32[8] = num('weightDecay', 0);
+  const view = new DataView(new ArrayBuffer(OPTIMIZER.bytes));
+  const i32 = (field, v) => view.setInt32(OPTIMIZER[field], v, true);
+  const f32 = (field, v) => view.setFloat32(OPTIMIZER[field], v, true);
+  i32('type', OPTIMIZERS[type]);
+  i32('loss', LOSSES[loss]);
+  f32('learning_rate', num('learningRate', type === 'adam' ? 1e-3 : 0.01));
+  f32('momentum', num('momentum', 0));
+  i32('nesterov', options.nesterov ? 1 : 0);
+  f32('beta1', num('beta1', 0.9));
+  f32('beta2', num('beta2', 0.999));
+  f32('epsilon', num('epsilon', 1e-7));
+  f32('weight_decay', num('weightDecay', 0));
   const schedule = options.schedule ?? { type: 'constant' };
   if (typeof schedule !== 'object' || !(schedule.type in SCHEDULES)) {
     throw new Error(`${where}: schedule must be { type: 'constant' | 'step' | 'cosine', … }, got ${JSON.stringify(schedule)}`);
   }
-  i32[9] = SCHEDULES[schedule.type];
-  i32[10] = schedule.type === 'step' ? schedule.stepSize ?? 0 : 1;
-  f32[11] = schedule.type === 'step' ? schedule.gamma ?? 0.1 : 1;
-  i32[12] = schedule.type === 'cosine' ? schedule.decaySteps ?? 0 : 1;
-  f32[13] = schedule.type === 'cosine' ? schedule.minLearningRate ?? 0 : 0;
-  return new Uint8Array(buf);
-}
-
-/** A float32 as the shortest decimal that round-trips through float32 (0.001, not 0.0010000000474974513). */
-function shortFloat(v) {
-  for (let digits = 1; digits < 10; digits++) {
-    const d = Number(v.toPrecision(digits));
-    if (Math.fround(d) === v) return d;
+  i32('schedule', SCHEDULES[schedule.type]);
+  i32('step_size', schedule.type === 'step' ? schedule.stepSize ?? 0 : 1);
+  f32('gamma', schedule.type === 'step' ? schedule.gamma ?? 0.1 : 1);
+  i32('decay_steps', schedule.type === 'cosine' ? schedule.decaySteps ?? 0 : 1);
+  f32('min_learning_rate', schedule.type === 'cosine' ? schedule.minLearningRate ?? 0 : 0);
+  if (options.seed !== undefined && !(Number.isInteger(options.seed) && options.seed >= 0 && options.seed <= 0xffffffff)) {
+    throw new Error(`${where}: seed must be an integer from 0 to 2^32-1, got ${JSON.stringify(options.seed)}`);
   }
-  return v;
+  view.setUint32(OPTIMIZER.seed, options.seed ?? 0, true);
+  return new Uint8Array(view.buffer);
 }
 
-function decodeOptimizer(words, steps, currentRate) {
-  const i32 = new Int32Array(words.buffer, words.byteOffset, OPT_WORDS);
-  const f32raw = new Float32Array(words.buffer, words.byteOffset, OPT_WORDS);
-  const f32 = Array.from(f32raw, shortFloat);
+function decodeOptimizer(bytes, steps, currentRate) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, OPTIMIZER.bytes);
+  const i32 = (field) => view.getInt32(OPTIMIZER[field], true);
+  const f32 = (field) => shortFloat(view.getFloat32(OPTIMIZER[field], true));
   const out = {
-    optimizer: OPTIMIZER_NAMES[i32[0]],
-    loss: LOSS_NAMES[i32[1]],
-    learningRate: f32[2],
+    optimizer: OPTIMIZER_NAMES[i32('type')],
+    loss: LOSS_NAMES[i32('loss')],
+    learningRate: f32('learning_rate'),
   };
-  if (out.optimizer === 'sgd') Object.assign(out, { momentum: f32[3], nesterov: !!i32[4] });
-  else Object.assign(out, { beta1: f32[5], beta2: f32[6], epsilon: f32[7] });
-  out.weightDecay = f32[8];
-  const type = SCHEDULE_NAMES[i32[9]];
-  out.schedule = type === 'step' ? { type, stepSize: i32[10], gamma: f32[11] }
-    : type === 'cosine' ? { type, decaySteps: i32[12], minLearningRate: f32[13] } : { type };
+  if (out.optimizer === 'sgd') Object.assign(out, { momentum: f32('momentum'), nesterov: !!i32('nesterov') });
+  else Object.assign(out, { beta1: f32('beta1'), beta2: f32('beta2'), epsilon: f32('epsilon') });
+  out.weightDecay = f32('weight_decay');
+  const type = SCHEDULE_NAMES[i32('schedule')];
+  out.schedule = type === 'step' ? { type, stepSize: i32('step_size'), gamma: f32('gamma') }
+    : type === 'cosine' ? { type, decaySteps: i32('decay_steps'), minLearningRate: f32('min_learning_rate') } : { type };
+  out.seed = view.getUint32(OPTIMIZER.seed, true);
   out.steps = steps;
   out.currentLearningRate = shortFloat(Math.fround(currentRate));
   return out;
@@ -148,11 +143,11 @@ export const trainingMethods = {
   get optimizer() {
     const ptr = this._live('optimizer');
     const e = this._engine;
-    const at = e.alloc(OPT_WORDS * 4 + 4, 'optimizer');
+    const at = e.alloc(OPTIMIZER.bytes + 4, 'optimizer');
     try {
-      if (e.c.cnn_model_get_optimizer(ptr, at, at + OPT_WORDS * 4) !== 0) return null;
-      const words = e.u8.slice(at, at + OPT_WORDS * 4);
-      return decodeOptimizer(words, e.i32[(at >> 2) + OPT_WORDS] >>> 0, e.c.cnn_model_learning_rate(ptr));
+      if (e.c.cnn_model_get_optimizer(ptr, at, at + OPTIMIZER.bytes) !== 0) return null;
+      const bytes = e.u8.slice(at, at + OPTIMIZER.bytes);
+      return decodeOptimizer(bytes, e.i32[(at + OPTIMIZER.bytes) >> 2] >>> 0, e.c.cnn_model_learning_rate(ptr));
     } finally {
       e.free(at);
     }
@@ -299,12 +294,14 @@ export const trainingMethods = {
     e.check(e.c.cnn_model_gradients(ptr, LOSSES[lossName], lp, count, e.scratch), 'gradients');
     this._setLast(count, 0, count);
     const lossValue = e.f32[e.scratch >> 2];
-    const layers = this.layers.map((l, i) => (l.params
-      ? {
-        kernel: e.f32View(e.c.cnn_model_kernel_grad(ptr, i), l.kernelSize).slice(),
-        bias: e.f32View(e.c.cnn_model_bias_grad(ptr, i), l.biasSize).slice(),
-      }
-      : null));
+    const layers = this.layers.map((l, i) => {
+      if (!l.trainableParams) return null;
+      const grads = {};
+      l.tensors.forEach((t, k) => {
+        if (t.trainable) grads[t.name] = e.f32View(e.c.cnn_model_tensor_grad(ptr, i, k), t.size).slice();
+      });
+      return grads;
+    });
     const input = e.f32View(e.c.cnn_model_input_grad(ptr), count * this.inputSize).slice();
     return { loss: lossValue, layers, input };
   },
@@ -342,10 +339,11 @@ export const trainingMethods = {
       if (opts.schedule?.type === 'cosine' && opts.schedule.decaySteps === undefined) {
         opts.schedule = { ...opts.schedule, decaySteps: epochs * batches };
       }
-      this.setOptimizer(opts);
+      this.setOptimizer({ ...opts, seed: opts.seed ?? seed }); // dropout masks follow fit's seed
     }
     this._checkLabels(labels, count, this.optimizer?.loss ?? defaultLoss(this), 'fit');
-    const opt = this._ensureOptimizer();
+    if (!this.optimizer) this.setOptimizer({ seed });
+    const opt = this.optimizer;
     if (validation) {
       if (!validation.inputs || !validation.labels) throw new Error('fit: validation must be { inputs, labels }');
       this._checkLabels(validation.labels, this._imageCount(validation.inputs, undefined, 'fit validation'), opt.loss, 'fit validation');

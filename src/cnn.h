@@ -10,13 +10,17 @@
  * before anything runs, and a bad definition fails with a message naming the layer and the rule.
  *
  * ─── Worked example ──────────────────────────────────────────────────────────────────────────
- *     cnn_layer_spec layers[] = {
- *         { .type = CNN_LAYER_CONV2D, .units = 6, .kernel_h = 5, .kernel_w = 5,
- *           .stride_h = 1, .stride_w = 1, .padding = CNN_PAD_SAME, .activation = CNN_ACT_RELU },
- *         { .type = CNN_LAYER_MAXPOOL2D, .kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2 },
+ *     cnn_layer_spec layers[] = {      // options: (key, value) pairs; the rest take defaults
+ *         { .type = CNN_LAYER_CONV2D, .options = {
+ *             { CNN_OPT_UNITS, .i = 6 }, { CNN_OPT_KERNEL_H, .i = 5 }, { CNN_OPT_KERNEL_W, .i = 5 },
+ *             { CNN_OPT_PADDING, .i = CNN_PAD_SAME }, { CNN_OPT_ACTIVATION, .i = CNN_ACT_RELU } } },
+ *         { .type = CNN_LAYER_MAXPOOL2D, .options = {
+ *             { CNN_OPT_KERNEL_H, .i = 2 }, { CNN_OPT_KERNEL_W, .i = 2 } } },   // stride = window
  *         { .type = CNN_LAYER_FLATTEN },
- *         { .type = CNN_LAYER_DENSE, .units = 10, .activation = CNN_ACT_SOFTMAX },
+ *         { .type = CNN_LAYER_DENSE, .options = {
+ *             { CNN_OPT_UNITS, .i = 10 }, { CNN_OPT_ACTIVATION, .i = CNN_ACT_SOFTMAX } } },
  *     };
+ *     cnn_spec_set_float(&layers[0], CNN_OPT_ALPHA, 0.1f);   // or set options one by one
  *     cnn_model *m;
  *     if (cnn_model_create(&m, 28, 28, 1, layers, 4, 1) != CNN_OK)      // seed 1
  *         fprintf(stderr, "%s\n", cnn_error_message());
@@ -29,33 +33,51 @@
  *
  * ─── Layouts (fixed; the same as Keras/TensorFlow, so weights move between them unchanged) ─────
  *   tensors        NHWC: image n, row y, column x, channel c at ((n*H + y)*W + x)*C + c
- *   conv2d kernel  HWIO: [kh][kw][in_channels][filters]
+ *   conv2d kernel  HWIO: [kh][kw][in_channels / groups][filters]
+ *   depthwise      [kh][kw][in_channels][depth_multiplier]; output channel c·M + m
  *   dense kernel   [in][units]
  *   biases         [filters] / [units]
+ *   batchnorm      gamma, beta, movingMean, movingVariance: [channels]
  *   flatten        HWC order (a no-op on NHWC memory)
  *   Every value is a 32-bit float.
  *
- * ─── Layers ──────────────────────────────────────────────────────────────────────────────────
- *   conv2d    d filters of kh×kw×p weights (p = input channels) plus one bias each; stride
- *             sh×sw; cross-correlation (no kernel flip). Padding:
- *               VALID    out = floor((in − k) / s) + 1
- *               EXPLICIT pad p zero pixels on each side: out = floor((in + 2p − k) / s) + 1
+ * ─── Layers (each in its own source file; registry.c lists them) ──────────────────────────────
+ *   conv2d    d filters of kh×kw×(p/groups) weights (p = input channels) plus one bias each
+ *             (CNN_OPT_USE_BIAS 0: none); stride sh×sw, dilation dh×dw (taps d − 1 pixels
+ *             apart, extent e = (k − 1)·d + 1); groups g divide p and d (group i's filters see
+ *             channels i·p/g …); cross-correlation (no kernel flip). Padding:
+ *               VALID    out = floor((in − e) / s) + 1
+ *               EXPLICIT pad_top/bottom/left/right zero pixels: out = floor((in + lo + hi − e) / s) + 1
  *               SAME     TensorFlow's rule: out = ceil(in / s); total padding
- *                        max((out − 1)·s + k − in, 0), the odd pixel at the bottom/right.
- *             Parameters [(kh·kw·p) + 1]·d.
- *   maxpool2d / avgpool2d   window kh×kw, stride sh×sw, VALID or SAME padding. Padded cells
- *             never win a max, and an average is over the cells inside the input (TensorFlow).
+ *                        max((out − 1)·s + e − in, 0), the odd pixel at the bottom/right.
+ *             Parameters [(kh·kw·p/g) + 1]·d.
+ *   depthwiseconv2d   each input channel c convolved with depth_multiplier M filters of kh×kw;
+ *             stride, dilation and padding as conv2d. Parameters (kh·kw + 1)·p·M.
+ *   maxpool2d / avgpool2d   window kh×kw, stride sh×sw (default: the window), padding as
+ *             conv2d, CEIL_MODE (round the output up; the last window starts inside the input
+ *             or its leading padding, PyTorch's rule), dilation (max only). Padded cells never
+ *             win a max; an average is over the cells inside the input (TensorFlow), or with
+ *             COUNT_INCLUDE_PAD over the window's cells inside the padded input (PyTorch).
  *   globalavgpool2d / globalmaxpool2d   (H, W, C) → (C).
- *   dense     (in) → (units); parameters (in + 1)·units. Its input must be rank 1: put a
- *             flatten or a global pooling layer before it.
+ *   dense     (in) → (units); parameters (in + 1)·units (in·units without a bias). Its input
+ *             must be rank 1: put a flatten or a global pooling layer before it.
  *   flatten   (H, W, C) → (H·W·C); a vector stays as it is.
- *   activation  a standalone activation layer (spec.activation says which).
- *   Every layer may apply an activation to its output (spec.activation): linear, relu,
- *   sigmoid, tanh, softmax (softmax is over the last axis: channels, or the units of a vector).
- *
+ *   zeropad2d (H, W, C) → (top + H + bottom, left + W + right, C), zeros around.
+ *   batchnorm over the last axis: gamma·(x − mean)/sqrt(var + epsilon) + beta; inference uses
+ *             movingMean/movingVariance (state: not trained), training the batch statistics
+ *             (biased variance), updating moving = moving·momentum + batch·(1 − momentum).
+ *             CNN_OPT_CENTER/SCALE 0: no beta/gamma. Parameters 4·c (2·c trainable).
+ *   dropout   inverted dropout of CNN_OPT_RATE in training steps (masks from the optimiser's
+ *             seed, the step and the layer: reproducible); the identity everywhere else.
+ *   activation  a standalone activation layer (its CNN_OPT_ACTIVATION says which).
+ *   Every layer may apply an activation to its output (CNN_OPT_ACTIVATION, with CNN_OPT_ALPHA
+ *   and CNN_OPT_BETA where it has them): see cnn_activation. Softmax is over the last axis:
+ *   channels, or the units of a vector.
+
  * ─── Memory and ownership ────────────────────────────────────────────────────────────────────
  *   A sizing pass at creation computes every layer's shapes, parameter offsets and activation
- *   offsets. A model then owns:
+ *   offsets (parameters: every layer's trainable tensors, then every layer's state tensors).
+ *   A model then owns:
  *     1. its description (the model struct and its layers), allocated once;
  *     2. one block of floats: the parameters, then the input and every layer's output for
  *        `capacity` images. cnn_model_reserve re-allocates it only when a larger batch is asked
@@ -124,6 +146,10 @@ typedef enum cnn_layer_type {
     CNN_LAYER_DENSE = 6,
     CNN_LAYER_FLATTEN = 7,
     CNN_LAYER_ACTIVATION = 8,
+    CNN_LAYER_DEPTHWISECONV2D = 9,
+    CNN_LAYER_ZEROPAD2D = 10,
+    CNN_LAYER_BATCHNORM = 11,
+    CNN_LAYER_DROPOUT = 12,
 } cnn_layer_type;
 
 typedef enum cnn_activation {
@@ -132,44 +158,108 @@ typedef enum cnn_activation {
     CNN_ACT_SIGMOID = 2,
     CNN_ACT_TANH = 3,
     CNN_ACT_SOFTMAX = 4,
+    CNN_ACT_LEAKYRELU = 5,   /* x > 0 ? x : alpha·x                     (alpha 0.3, ≥ 0)     */
+    CNN_ACT_RELU6 = 6,       /* min(max(x, 0), 6)                                           */
+    CNN_ACT_ELU = 7,         /* x > 0 ? x : alpha·(eˣ − 1)              (alpha 1, ≥ 0)       */
+    CNN_ACT_SELU = 8,        /* λ·(x > 0 ? x : α·(eˣ − 1)), λ ≈ 1.0507, α ≈ 1.6733             */
+    CNN_ACT_GELU = 9,        /* x·Φ(x) = x/2·(1 + erf(x/√2)), the exact form                 */
+    CNN_ACT_SWISH = 10,      /* x·sigmoid(x) (also called silu)                              */
+    CNN_ACT_HARDSIGMOID = 11,/* max(0, min(1, alpha·x + beta))         (alpha 1/6, beta 1/2) */
+    CNN_ACT_HARDSWISH = 12,  /* x·relu6(x + 3)/6                                             */
+    CNN_ACT_SOFTPLUS = 13,   /* log(1 + eˣ)                                                  */
 } cnn_activation;
 
 typedef enum cnn_padding {
     CNN_PAD_VALID = 0,
-    CNN_PAD_SAME = 1,
-    CNN_PAD_EXPLICIT = 2, /* conv2d only: pad_h rows on top and bottom, pad_w columns left and right */
+    CNN_PAD_SAME = 1,     /* TensorFlow's: out = ceil(in / s), the odd pixel bottom/right    */
+    CNN_PAD_EXPLICIT = 2, /* the PAD_TOP/BOTTOM/LEFT/RIGHT options: zero cells on each side  */
 } cnn_padding;
 
-/* One layer as the caller defines it. Also the record stored in model files and passed from
- * JavaScript (12 int32 values), so its layout is part of the ABI: never reorder the fields.
- * Fields a layer type does not use must be 0. */
+/* Layer options: a small typed dictionary. A layer spec lists (key, value) pairs; options it
+ * leaves out take their defaults, and an option a layer type does not take is an error. The
+ * value is an int32 or a float, by key (cnn_option_kind). */
+typedef enum cnn_option_key {
+    CNN_OPT_END = 0,               /* ends a spec's option list                               */
+    CNN_OPT_ACTIVATION = 1,        /* int, every layer: cnn_activation applied to the output  */
+    CNN_OPT_ALPHA = 2,             /* float, every layer: the activation's alpha (leakyrelu,
+                                      elu, hardsigmoid); default: the activation's own        */
+    CNN_OPT_BETA = 3,              /* float, every layer: hardsigmoid's beta (default 0.5)    */
+    CNN_OPT_UNITS = 4,             /* int: conv2d filters, dense units                        */
+    CNN_OPT_KERNEL_H = 5,          /* int: kernel / window height                             */
+    CNN_OPT_KERNEL_W = 6,
+    CNN_OPT_STRIDE_H = 7,          /* int (default 1 for convolutions, the window for pools)  */
+    CNN_OPT_STRIDE_W = 8,
+    CNN_OPT_DILATION_H = 9,        /* int, default 1                                          */
+    CNN_OPT_DILATION_W = 10,
+    CNN_OPT_PADDING = 11,          /* int: cnn_padding (default VALID)                        */
+    CNN_OPT_PAD_TOP = 12,          /* int: zero cells, with CNN_PAD_EXPLICIT                  */
+    CNN_OPT_PAD_BOTTOM = 13,
+    CNN_OPT_PAD_LEFT = 14,
+    CNN_OPT_PAD_RIGHT = 15,
+    CNN_OPT_GROUPS = 16,           /* int: conv2d groups (default 1)                          */
+    CNN_OPT_USE_BIAS = 17,         /* int 0/1 (default 1)                                     */
+    CNN_OPT_DEPTH_MULTIPLIER = 18, /* int: depthwiseconv2d outputs per input channel (1)      */
+    CNN_OPT_COUNT_INCLUDE_PAD = 19,/* int 0/1: avgpool2d divides by the whole window (0)      */
+    CNN_OPT_CEIL_MODE = 20,        /* int 0/1: pools round the output size up (0)             */
+    CNN_OPT_EPSILON = 21,          /* float: batchnorm (0.001)                                */
+    CNN_OPT_MOMENTUM = 22,         /* float: batchnorm moving-average momentum (0.99)         */
+    CNN_OPT_CENTER = 23,           /* int 0/1: batchnorm has beta (1)                         */
+    CNN_OPT_SCALE = 24,            /* int 0/1: batchnorm has gamma (1)                        */
+    CNN_OPT_RATE = 25,             /* float: dropout rate in [0, 1)                           */
+    CNN_OPT_COUNT = 26             /* one past the last key                                   */
+} cnn_option_key;
+
+typedef enum cnn_kind { CNN_KIND_INT = 1, CNN_KIND_FLOAT = 2 } cnn_kind;
+
+typedef struct cnn_option {
+    int32_t key;                   /* cnn_option_key                                          */
+    union { int32_t i; float f; }; /* by the key's kind                                       */
+} cnn_option;
+
+#define CNN_MAX_OPTIONS 20
+/* One layer as the caller defines it (also what JavaScript writes, 164 bytes):
+ *     { .type = CNN_LAYER_CONV2D, .options = { { CNN_OPT_UNITS, .i = 6 },
+ *                                               { CNN_OPT_KERNEL_H, .i = 5 }, … } }
+ * The list ends at the first CNN_OPT_END key (or after CNN_MAX_OPTIONS); a key given twice is
+ * an error. */
 typedef struct cnn_layer_spec {
-    int32_t type;               /* cnn_layer_type                                           */
-    int32_t activation;         /* cnn_activation applied to the output                    */
-    int32_t units;              /* conv2d: filters d; dense: units                          */
-    int32_t kernel_h, kernel_w; /* conv2d kernel; max/avg pooling window                    */
-    int32_t stride_h, stride_w; /* conv2d and max/avg pooling, ≥ 1                          */
-    int32_t padding;            /* cnn_padding (conv2d, max/avg pooling)                    */
-    int32_t pad_h, pad_w;       /* CNN_PAD_EXPLICIT only                                    */
-    int32_t reserved[2];        /* must be 0                                                */
+    int32_t type;                  /* cnn_layer_type                                          */
+    cnn_option options[CNN_MAX_OPTIONS];
 } cnn_layer_spec;
 
-/* Everything shape inference knows about a layer (all int32, so JavaScript reads it as an
- * Int32Array of CNN_LAYER_INFO_INTS values). */
+/* Sets option `key` of a spec (replacing it if present, else adding it): an int, or a float's
+ * value for float keys. CNN_STATUS_INVALID_ARGUMENT for an unknown key or a full list. */
+cnn_status cnn_spec_set(cnn_layer_spec *spec, int32_t key, int32_t value);
+cnn_status cnn_spec_set_float(cnn_layer_spec *spec, int32_t key, float value);
+
+/* Everything shape inference knows about a layer (all int32; JavaScript reads it through the
+ * offsets in the generated js/abi.js). */
 typedef struct cnn_layer_info {
-    cnn_layer_spec spec;
+    int32_t type;                         /* cnn_layer_type                                   */
+    int32_t activation;                   /* cnn_activation                                   */
     int32_t in_rank, in_h, in_w, in_c;    /* rank 3: (h, w, c); rank 1: (c), h = w = 1       */
     int32_t out_rank, out_h, out_w, out_c;
     int32_t pad_top, pad_bottom, pad_left, pad_right; /* resolved zero padding               */
-    int32_t kernel_size;                  /* weights in the kernel (0 if none)               */
-    int32_t bias_size;                    /* biases (0 if none)                              */
-    int32_t params;                       /* kernel_size + bias_size                         */
-    int32_t reserved;
+    int32_t n_tensors;                    /* parameter tensors (kernel, bias, gamma, …)       */
+    int32_t params;                       /* values in all of them                            */
+    int32_t trainable;                    /* values in the trainable ones                     */
 } cnn_layer_info;
-#define CNN_LAYER_INFO_INTS ((int)(sizeof(cnn_layer_info) / sizeof(int32_t)))
+
+/* One parameter tensor of a layer. */
+typedef struct cnn_tensor_info {
+    int32_t size;                         /* values                                           */
+    int32_t rank;                         /* 1 to 4                                           */
+    int32_t shape[4];                     /* e.g. conv2d kernel (kh, kw, in/groups, filters)  */
+    int32_t trainable;                    /* 1: the optimiser updates it; 0: state (running
+                                             statistics), updated by the layer in training   */
+} cnn_tensor_info;
+
+#define CNN_MAX_TENSORS 4
 
 const char *cnn_layer_type_name(int32_t type);      /* "conv2d", … ; "unknown" otherwise */
 const char *cnn_activation_name(int32_t activation); /* "relu", … ; "unknown" otherwise  */
+const char *cnn_option_name(int32_t key);            /* "kernel_h", … ; "unknown" otherwise */
+int32_t cnn_option_kind(int32_t key);                /* cnn_kind, 0 for unknown keys     */
 
 /* ─── Models ────────────────────────────────────────────────────────────────────────────── */
 typedef struct cnn_model cnn_model;
@@ -189,8 +279,10 @@ int32_t cnn_model_layer_count(const cnn_model *model);
 cnn_status cnn_model_layer_info(const cnn_model *model, int32_t i, cnn_layer_info *info);
 /* Input shape: (h, w, c). */
 void cnn_model_input_shape(const cnn_model *model, int32_t *h, int32_t *w, int32_t *c);
-/* Total parameters (weights and biases) of all layers. */
+/* Total parameters of all layers (every tensor: weights, biases, running statistics), and
+ * how many of them are trainable. */
 size_t cnn_model_param_count(const cnn_model *model);
+size_t cnn_model_trainable_count(const cnn_model *model);
 
 /* Sizes the block for batches of up to `capacity` images (≥ 1). Re-allocates only when
  * capacity grows; then every pointer from cnn_model_input/output/kernel/bias changes, the
@@ -210,9 +302,21 @@ cnn_status cnn_model_forward(cnn_model *model, int32_t n);
  * cnn_model_forward layer by layer, for profiling and for inspecting a model step by step. */
 cnn_status cnn_model_forward_layer(cnn_model *model, int32_t i, int32_t n);
 
-/* Layer i's parameters (NULL if it has none), in the layouts above. Writable. */
+/* Layer i's parameter tensors (cnn_layer_info.n_tensors of them: conv2d and dense "kernel"
+ * and "bias"; batchnorm "gamma", "beta", "movingMean", "movingVariance" …), in the layouts
+ * above. Writable. */
+cnn_status cnn_model_tensor_info(const cnn_model *model, int32_t i, int32_t t, cnn_tensor_info *info);
+const char *cnn_model_tensor_name(const cnn_model *model, int32_t i, int32_t t); /* NULL if none */
+float *cnn_model_tensor(cnn_model *model, int32_t i, int32_t t);                 /* NULL if none */
+/* The index of layer i's tensor called `name`, or -1. */
+int32_t cnn_model_tensor_index(const cnn_model *model, int32_t i, const char *name);
+/* Shorthands: layer i's "kernel" and "bias" tensors (NULL if it has none). */
 float *cnn_model_kernel(cnn_model *model, int32_t i);
 float *cnn_model_bias(cnn_model *model, int32_t i);
+/* Layer i's options as resolved (defaults filled in): the int32 value, or the float's bits
+ * (cnn_model_option_float for floats). 0 for options the layer type does not take. */
+int32_t cnn_model_option(const cnn_model *model, int32_t i, int32_t key);
+float cnn_model_option_float(const cnn_model *model, int32_t i, int32_t key);
 
 /* ─── Training ────────────────────────────────────────────────────────────────────────────
  * Backpropagation through every layer type, two losses and two optimisers, all in the model's
@@ -259,7 +363,8 @@ typedef struct cnn_optimizer {
     float gamma;               /* STEP: in (0, 1]                                             */
     int32_t decay_steps;       /* COSINE: ≥ 1                                                 */
     float min_learning_rate;   /* COSINE: in [0, learning_rate]                               */
-    int32_t reserved[2];       /* must be 0                                                   */
+    uint32_t seed;             /* training randomness (dropout masks), with the step count    */
+    int32_t reserved;          /* must be 0                                                   */
 } cnn_optimizer;
 
 /* Defaults: Adam lr 1e-3, β 0.9/0.999, ε 1e-7; SGD lr 0.01, no momentum; constant schedule. */
@@ -289,12 +394,13 @@ cnn_status cnn_model_gradients(cnn_model *model, int32_t loss_type, const void *
                                float *loss);
 /* Gradients from the last train step or cnn_model_gradients, in the layouts of the
  * parameters and the input. NULL before training memory exists. */
+float *cnn_model_tensor_grad(cnn_model *model, int32_t i, int32_t t); /* NULL for state tensors */
 float *cnn_model_kernel_grad(cnn_model *model, int32_t i);
 float *cnn_model_bias_grad(cnn_model *model, int32_t i);
 float *cnn_model_input_grad(cnn_model *model);
-/* All parameters as one array (cnn_model_param_count values: every layer's kernel then bias,
- * in layer order, as in model files), and their gradients in the same layout (NULL before
- * training memory exists). For data-parallel training: compute cnn_model_gradients on
+/* All parameters as one array (cnn_model_param_count values: the trainable tensors of every
+ * layer in layer order, then the state tensors in layer order, as in model files), and their
+ * gradients in the same layout (NULL before training memory exists; zero for state). For data-parallel training: compute cnn_model_gradients on
  * replicas, combine the gradients into one model's, then cnn_model_apply_gradients. */
 float *cnn_model_params(cnn_model *model);
 float *cnn_model_param_grads(cnn_model *model);

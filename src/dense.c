@@ -1,40 +1,80 @@
-/* dense.c — fully connected layer: out (units) = bias + in (in) · kernel (in, units). */
+/* dense.c — fully connected layer: out (units) = bias + in (in) · kernel (in, units).
+ * Parameters (in + 1)·units, or in·units without a bias. */
 #include "internal.h"
 
 #include <string.h>
 
-void cnn_dense_forward(const cnn_kernels *k, float *out, const float *in, const float *kernel,
-                       const float *bias, const cnn_layer_info *info, int32_t n, float *packed, int relu) {
-    const size_t I = (size_t)info->in_c, U = (size_t)info->out_c;
-    if (n < 4) {
+static const cnn_option_rule OPTIONS[] = {
+    { CNN_OPT_UNITS, "units", { .i = 0 }, 1, CNN_MAX_DIM, 0, 0 },
+    { CNN_OPT_USE_BIAS, "useBias", { .i = 1 }, 0, 1, 0, 0 },
+};
+
+static cnn_status infer(cnn_layer *L, int32_t index) {
+    const cnn_layer_info *i = &L->info;
+    if (i->in_rank != 1)
+        return cnn_fail(CNN_STATUS_BAD_LAYER,
+                        "layer %d (dense): input is (%d, %d, %d), not a vector: add a flatten "
+                        "or global pooling layer before it", index, i->in_h, i->in_w, i->in_c);
+    const int32_t U = L->opt[CNN_OPT_UNITS].i;
+    CNN_TRY(cnn_set_output(L, index, 1, 1, 1, U));
+    const int32_t shape[2] = { i->in_c, U };
+    CNN_TRY(cnn_add_tensor(L, index, "kernel", 2, shape, true, true, CNN_INIT_FAN, i->in_c, U));
+    if (L->opt[CNN_OPT_USE_BIAS].i) CNN_TRY(cnn_add_tensor(L, index, "bias", 1, &U, true, false, CNN_INIT_ZEROS, 0, 0));
+    return CNN_OK;
+}
+
+/* Workspace: the packed panels of a batch. */
+static size_t work_floats(const cnn_layer *L) {
+    return ((size_t)L->info.out_c + 7) / 8 * CNN_PANEL_FLOATS(L->info.in_c);
+}
+
+static void forward(const cnn_layer_run *r) {
+    const cnn_kernels *k = r->k;
+    const size_t I = (size_t)r->L->info.in_c, U = (size_t)r->L->info.out_c;
+    const float *kernel = r->t[0], *bias = r->L->info.n_tensors > 1 ? r->t[1] : NULL;
+    if (r->n < 4) {
         /* a few images: the kernel as it is, one matrix-vector product each */
-        for (int32_t b = 0; b < n; b++) {
-            float *o = out + (size_t)b * U;
-            memcpy(o, bias, U * sizeof(float));
-            k->gemv_acc(o, in + (size_t)b * I, kernel, I, U);
-            if (relu) k->relu(o, o, U);
+        for (int32_t b = 0; b < r->n; b++) {
+            float *o = r->out + (size_t)b * U;
+            if (bias) memcpy(o, bias, U * sizeof(float));
+            else memset(o, 0, U * sizeof(float));
+            k->gemv_acc(o, r->in + (size_t)b * I, kernel, I, U);
+            if (r->fuse_relu) k->relu(o, o, U);
         }
         return;
     }
     /* a batch: packed once, then 4 images × 8 units per gemm_4x8 tile */
-    cnn_pack_panels(packed, kernel, bias, I, U);
+    float *packed = r->work;
+    cnn_pack_panels(packed, kernel, U, bias, I, U);
     for (size_t j0 = 0; j0 < U; j0 += 8) {
         const float *panel = packed + j0 / 8 * CNN_PANEL_FLOATS(I);
         const size_t nr = U - j0 < 8 ? U - j0 : 8;
-        k->gemm_4x8(out + j0, U, in, NULL, I, (size_t)n, NULL, I, panel, panel + 8, nr, relu);
+        k->gemm_4x8(r->out + j0, U, r->in, NULL, I, (size_t)r->n, NULL, I, panel, panel + 8, nr, r->fuse_relu);
     }
 }
 
 /* Backward, given dz = ∂L/∂(pre-activation output) (n, units):
  *   dbias += Σ_n dz;  dkernel (in, units) += Σ_n in ⊗ dz;  din (in) += kernel · dz  (if din) */
-void cnn_dense_backward(const cnn_kernels *k, float *din, float *dkernel, float *dbias,
-                        const float *dz, const float *in, const float *kernel,
-                        const cnn_layer_info *info, int32_t n) {
-    const size_t I = (size_t)info->in_c, U = (size_t)info->out_c;
-    for (int32_t b = 0; b < n; b++) {
-        const float *g = dz + (size_t)b * U;
-        k->vadd_acc(dbias, g, U);
-        k->ger_acc(dkernel, in + (size_t)b * I, g, I, U);
-        if (din) k->gemv_t_acc(din + (size_t)b * I, kernel, g, I, U);
+static void backward(const cnn_layer_run *r) {
+    const cnn_kernels *k = r->k;
+    const size_t I = (size_t)r->L->info.in_c, U = (size_t)r->L->info.out_c;
+    float *dbias = r->L->info.n_tensors > 1 ? r->dt[1] : NULL;
+    for (int32_t b = 0; b < r->n; b++) {
+        const float *g = r->dz + (size_t)b * U;
+        if (dbias) k->vadd_acc(dbias, g, U);
+        k->ger_acc(r->dt[0], r->in + (size_t)b * I, g, I, U);
+        if (r->din) k->gemv_t_acc(r->din + (size_t)b * I, r->t[0], g, I, U);
     }
 }
+
+const cnn_layer_def cnn_dense_def = {
+    .type = CNN_LAYER_DENSE,
+    .name = "dense",
+    .flags = CNN_DEF_FUSES_RELU,
+    .options = OPTIONS,
+    .n_options = (int32_t)(sizeof OPTIONS / sizeof *OPTIONS),
+    .infer = infer,
+    .work_floats = work_floats,
+    .forward = forward,
+    .backward = backward,
+};

@@ -1,7 +1,8 @@
 /* errors.c — status names and the per-thread error message.
  *
  * A tiny formatter instead of vsnprintf: it keeps printf's few kilobytes out of the wasm
- * module, and messages need only integers and strings. */
+ * module, and messages need only integers, strings and a few short floats (%g: up to 6
+ * significant digits, the way users write option values: 0.001, 1e-09, -0.5, nan). */
 #include "internal.h"
 
 #include <string.h>
@@ -54,6 +55,40 @@ static void put_u64(sink *s, unsigned long long v) {
     while (n) put_char(s, digits[--n]);
 }
 
+/* Up to 6 significant digits, trailing zeros dropped; exponent form outside [1e-4, 1e6). */
+static void put_float(sink *s, double v) {
+    if (v != v) { put_str(s, "nan"); return; }
+    if (v < 0 || (v == 0 && 1 / v < 0)) { put_char(s, '-'); v = -v; }
+    if (v > 1e300) { put_str(s, "inf"); return; }
+    if (v == 0) { put_char(s, '0'); return; }
+    int e = 0;
+    while (v >= 10) { v /= 10; e++; }
+    while (v < 1) { v *= 10; e--; }
+    unsigned long long d = (unsigned long long)(v * 100000 + 0.5); /* 6 digits: d.ddddd */
+    if (d >= 1000000) { d /= 10; e++; }
+    char digits[7];
+    for (int i = 5; i >= 0; i--, d /= 10) digits[i] = (char)('0' + d % 10);
+    int n = 6;
+    while (n > 1 && digits[n - 1] == '0') n--;
+    if (e >= -4 && e < 6) {
+        if (e < 0) {
+            put_str(s, "0.");
+            for (int z = -1; z > e; z--) put_char(s, '0');
+            for (int i = 0; i < n; i++) put_char(s, digits[i]);
+        } else {
+            for (int i = 0; i <= e; i++) put_char(s, i < n ? digits[i] : '0');
+            if (n > e + 1) { put_char(s, '.'); for (int i = e + 1; i < n; i++) put_char(s, digits[i]); }
+        }
+        return;
+    }
+    put_char(s, digits[0]);
+    if (n > 1) { put_char(s, '.'); for (int i = 1; i < n; i++) put_char(s, digits[i]); }
+    put_char(s, 'e');
+    if (e < 0) { put_char(s, '-'); e = -e; }
+    if (e < 10) put_char(s, '0');
+    put_u64(s, (unsigned long long)e);
+}
+
 void cnn_vformat(char *buf, size_t cap, const char *fmt, va_list ap) {
     sink s = { buf, cap, 0 };
     if (!cap) return;
@@ -69,6 +104,8 @@ void cnn_vformat(char *buf, size_t cap, const char *fmt, va_list ap) {
         } else if (p[0] == 'l' && p[1] == 'l' && p[2] == 'u') {
             put_u64(&s, va_arg(ap, unsigned long long));
             p += 2;
+        } else if (*p == 'g') {
+            put_float(&s, va_arg(ap, double));
         } else if (*p == 's') {
             put_str(&s, va_arg(ap, const char *));
         } else if (*p == '%') {

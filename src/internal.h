@@ -11,75 +11,55 @@
 
 /* ─── Errors ────────────────────────────────────────────────────────────────────────────── */
 /* Records a message and returns `status`, so failures read `return cnn_fail(…)`.
- * Formats understood: %d (int), %u (unsigned), %s, %llu (unsigned long long), %%. */
+ * Formats understood: %d (int), %u (unsigned), %s, %llu (unsigned long long), %g (double,
+ * 6 significant digits), %%. */
 cnn_status cnn_fail(cnn_status status, const char *fmt, ...);
 void cnn_clear_error(void);
 /* Writes a formatted message into buf (always NUL-terminated); the formats of cnn_fail. */
 void cnn_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
 void cnn_format(char *buf, size_t cap, const char *fmt, ...);
 
-/* ─── The model ─────────────────────────────────────────────────────────────────────────── */
-typedef struct cnn_layer {
-    cnn_layer_info info;
-    size_t kernel_offset;   /* into model->params (floats)                                  */
-    size_t bias_offset;
-    size_t out_size;        /* values of one image's output                                 */
-    size_t out_offset;      /* into the activation block, per image (floats, 16-byte aligned);
-                               the batch buffer starts at out_offset * capacity              */
-} cnn_layer;
-
-/* A model is its description (this struct and its layers, one allocation, never moves) and
- * one block of floats (layout in model.c: parameters, training state, activations). The
- * block is sized by the sizing pass and re-allocated only when a larger batch is reserved or
- * training is set up; kernels, forward and training steps never allocate. Metadata bytes, if
- * any, are a third allocation. */
-struct cnn_model {
-    int32_t in_h, in_w, in_c;
-    int32_t n_layers;
-    cnn_layer *layers;      /* n_layers, in the same allocation as the struct                */
-    float *block;           /* see block_floats() in model.c                                 */
-    size_t params_floats;   /* the parameters' part of the block (n_params, 16-byte rounded) */
-    float *params;          /* == block                                                      */
-    size_t n_params;
-    size_t in_size;         /* values of one input image                                    */
-    size_t act_per_image;   /* floats of activations per image: input + every layer output  */
-    int32_t capacity;       /* images the block has room for (0 before reserve)             */
-    float *acts;            /* the input and every layer's output (capacity images)         */
-    float *logits;          /* the last layer's output before its activation                */
-    uint8_t *meta;          /* metadata bytes (META section encoding), or NULL              */
-    size_t meta_size;
-    float *targets;         /* room for capacity images' labels or targets (callers' use)   */
-    float *work;            /* workspace of the layer being run (work_floats: the largest)   */
-    size_t work_floats;
-    /* Training memory (after cnn_model_set_optimizer or cnn_model_gradients) */
-    bool training;
-    bool has_optimizer;     /* set by cnn_model_set_optimizer (or a file's OPTM section)    */
-    float *grads;           /* ∂L/∂params, laid out like params                             */
-    float *opt_m, *opt_v;   /* Adam: first and second moments; SGD: velocity in opt_m       */
-    float *dacts;           /* ∂L/∂ every activation, laid out like acts                    */
-    cnn_optimizer opt;
-    uint32_t step;          /* optimizer steps taken                                        */
-};
-
-/* Re-allocates the block for `capacity` images, with or without training state. */
-cnn_status cnn_model_resize_block(cnn_model *m, int32_t capacity, bool training);
-/* The forward pass proper (n checked by the caller); keeps the logits. */
-void cnn_model_run(cnn_model *m, int32_t n);
-
-/* Shape inference for one layer: fills info (shapes, padding, parameter counts) from
- * info->spec and the input shape, or fails naming layer `index`. */
-cnn_status cnn_layer_infer(cnn_layer_info *info, int32_t index, int32_t in_rank, int32_t in_h,
-                           int32_t in_w, int32_t in_c);
-/* Builds a model from specs (no weights initialised). Shared by create and load. */
-cnn_status cnn_model_build(cnn_model **out, int32_t in_h, int32_t in_w, int32_t in_c,
-                           const cnn_layer_spec *layers, int32_t n_layers);
-/* Validates META bytes (docs/model-format.md): counts, lengths, UTF-8-agnostic. */
-cnn_status cnn_metadata_check(const uint8_t *bytes, size_t size);
-
 /* ─── Kernels ───────────────────────────────────────────────────────────────────────────── */
 /* The SIMD-able inner loops. Each has a scalar reference (kernels-scalar.c) and a
  * WebAssembly SIMD twin (kernels-wasmsimd.c) with the same signature and results:
  * bit-identical, except gemv_t_acc whose dot products are reassociated (float rounding). */
+/* Where pooling windows lie: input (H, W, C) → output (OH, OW, C); window KH×KW with
+ * dilation DH×DW (max only), stride SH×SW; window (oy, ox) starts at (oy·SH − PT, ox·SW − PL).
+ * Max: padded cells never win. Average: divides by the cells inside the input, or with
+ * count_include_pad by the window's cells inside the padded input (H + PT + PB, W + PL + PR)
+ * (PyTorch's rule). Every window holds at least one input cell (shape inference checks it). */
+typedef struct cnn_pool_geom {
+    int32_t H, W, C, OH, OW;
+    int32_t KH, KW, SH, SW, DH, DW;
+    int32_t PT, PB, PL, PR;
+    int32_t is_max, count_include_pad;
+} cnn_pool_geom;
+
+/* The cells of one pooling window along an axis: from `first` in steps of `step` up to (not
+ * including) `end`, all inside [0, size); `count` of them. */
+static inline void cnn_window_cells(int32_t start, int32_t k, int32_t d, int32_t size,
+                                    int32_t *first, int32_t *end, int32_t *count) {
+    int32_t a = 0, b = k;                          /* taps a … b − 1 */
+    if (start < 0) a = (-start + d - 1) / d;
+    if (start > size - 1) b = 0;
+    else if (start + (b - 1) * d >= size) b = (size - 1 - start) / d + 1;
+    if (b < a) b = a;
+    *first = start + a * d;
+    *end = start + b * d;
+    *count = b - a;
+}
+
+/* An average's divisor for output (oy, ox) whose window holds `inside` input cells. */
+static inline int32_t cnn_pool_divisor(const cnn_pool_geom *g, int32_t oy, int32_t ox, int32_t inside) {
+    if (!g->count_include_pad) return inside;
+    /* the window clipped to the padded input (PyTorch: hend = min(hstart + k, H + pad)) */
+    const int32_t y0 = oy * g->SH - g->PT, x0 = ox * g->SW - g->PL;
+    const int32_t y1 = y0 + g->KH < g->H + g->PB ? y0 + g->KH : g->H + g->PB;
+    const int32_t x1 = x0 + g->KW < g->W + g->PR ? x0 + g->KW : g->W + g->PR;
+    const int32_t ya = y0 > -g->PT ? y0 : -g->PT, xa = x0 > -g->PL ? x0 : -g->PL;
+    return (y1 - ya) * (x1 - xa);
+}
+
 typedef struct cnn_kernels {
     const char *name;
     /* The register-blocked core of conv2d and dense: M output rows × up to 8 columns, in
@@ -98,8 +78,8 @@ typedef struct cnn_kernels {
     /* y[j] += Σ_{r<k} x[r] · w[r·n + j]   for j < n.   x (k), w (k, n) row-major, y (n).
      * One image through dense (batch 1), and conv2d pixels the tiles do not cover. */
     void (*gemv_acc)(float *y, const float *x, const float *w, size_t k, size_t n);
-    /* One image of max/avg pooling (info: maxpool2d or avgpool2d), window rules of pool2d.c. */
-    void (*pool2d)(float *out, const float *in, const cnn_layer_info *info);
+    /* One image of max/avg pooling, the window rules of pool2d.c (cnn_pool_geom). */
+    void (*pool2d)(float *out, const float *in, const struct cnn_pool_geom *g);
     /* w[r·n + j] += x[r] · dy[j]   (outer product; kernel gradients of conv2d and dense) */
     void (*ger_acc)(float *w, const float *x, const float *dy, size_t k, size_t n);
     /* dx[r] += Σ_j w[r·n + j] · dy[j]   (input gradients; SIMD sums are reassociated) */
@@ -119,46 +99,244 @@ extern const cnn_kernels cnn_kernels_wasmsimd;
 /* The table forward passes use now (see cnn_use_simd). */
 const cnn_kernels *cnn_kernels_current(void);
 
-/* Packs a (K, N) kernel and its N biases for gemm_4x8: ceil(N/8) panels of
- * CNN_PANEL_FLOATS(K) floats, each 8 biases then K rows of 8 weights, zero-padded. */
+/* Packs a (K, N) kernel (rows ldb floats apart) and its N biases (NULL: zeros) for gemm_4x8:
+ * ceil(N/8) panels of CNN_PANEL_FLOATS(K) floats, each 8 biases then K rows of 8 weights,
+ * zero-padded. */
 #define CNN_PANEL_FLOATS(K) (8 + 8 * (size_t)(K))
-void cnn_pack_panels(float *dst, const float *kernel, const float *bias, size_t K, size_t N);
+void cnn_pack_panels(float *dst, const float *kernel, size_t ldb, const float *bias, size_t K, size_t N);
 
-/* ─── Layer forward and backward passes ──────────────────────────────────────────────────── */
-/* Forward maps n images of its input shape to n images of its output shape (NHWC), before the
- * layer's activation (the model applies it). Backward takes dz = ∂L/∂(that pre-activation
- * output) and accumulates (+=) into the parameter gradients and, when din is not NULL, into
- * ∂L/∂input. None of them allocates. */
-/* `work`: cnn_layer_work_floats(info) floats of workspace. relu: apply ReLU to the output
- * (fused into the tiles' stores; the model does this instead of a separate pass). */
-void cnn_conv2d_forward(const cnn_kernels *k, float *out, const float *in, const float *kernel,
-                        const float *bias, const cnn_layer_info *info, int32_t n, float *work, int relu);
-void cnn_pool2d_forward(const cnn_kernels *k, float *out, const float *in,
-                        const cnn_layer_info *info, int32_t n);
-void cnn_global_pool2d_forward(const cnn_kernels *k, float *out, const float *in,
-                               const cnn_layer_info *info, int32_t n);
-void cnn_dense_forward(const cnn_kernels *k, float *out, const float *in, const float *kernel,
-                       const float *bias, const cnn_layer_info *info, int32_t n, float *work, int relu);
-/* Floats of workspace a layer's forward pass needs: its packed weights, and for a padded
- * conv2d a zero-bordered copy of one input image (0 for layers without weights). */
-size_t cnn_layer_work_floats(const cnn_layer_info *info);
-void cnn_conv2d_backward(const cnn_kernels *k, float *din, float *dkernel, float *dbias,
-                         const float *dz, const float *in, const float *kernel,
-                         const cnn_layer_info *info, int32_t n);
-void cnn_dense_backward(const cnn_kernels *k, float *din, float *dkernel, float *dbias,
-                        const float *dz, const float *in, const float *kernel,
-                        const cnn_layer_info *info, int32_t n);
-/* Pooling backward needs the forward's input (max: which cell won). */
-void cnn_pool2d_backward(float *din, const float *dz, const float *in,
-                         const cnn_layer_info *info, int32_t n);
-void cnn_global_pool2d_backward(float *din, const float *dz, const float *in,
-                                const cnn_layer_info *info, int32_t n);
-/* Applies `act` to n_rows rows of `width` values: y = act(x), in place allowed.
- * Softmax is over each row. */
+/* ─── Layer types: the registry ─────────────────────────────────────────────────────────
+ * A layer type is one cnn_layer_def, defined in its own source file (conv2d.c, dense.c, …)
+ * and listed once in registry.c. The model's driver (model.c: sizing and the block; init.c;
+ * forward.c; training.c) walks these descriptors and never switches on the type. */
+
+typedef union cnn_value { int32_t i; float f; } cnn_value;
+
+/* Float option bounds that mean "positive" (> 0) and "finite". */
+#define CNN_FLOAT_TINY 1e-30f
+#define CNN_FLOAT_HUGE 1e30f
+
+/* An option a layer type takes, its default and the range of its values (ints: [min, max];
+ * floats: [fmin, fmax], NaN never allowed). `name` is the option as users write it. */
+typedef struct cnn_option_rule {
+    int32_t key;
+    const char *name;
+    cnn_value def;
+    int32_t min, max;
+    float fmin, fmax;
+} cnn_option_rule;
+
+typedef enum cnn_init { CNN_INIT_ZEROS = 0, CNN_INIT_ONES = 1, CNN_INIT_FAN = 2 } cnn_init;
+
+/* A parameter tensor as a layer type declares it. */
+typedef struct cnn_tensor_def {
+    const char *name;           /* "kernel", "bias", "gamma", "movingMean", … (the JS names)  */
+    cnn_tensor_info info;       /* size, shape, trainable                                    */
+    bool decay;                 /* L2 weight decay applies (kernels)                         */
+    int32_t init;               /* cnn_init; FAN: He-uniform before relu, else Glorot-uniform */
+    double fan_in, fan_out;     /* for FAN                                                   */
+} cnn_tensor_def;
+
+typedef struct cnn_layer cnn_layer;
+typedef struct cnn_layer_def cnn_layer_def;
+
+struct cnn_layer {
+    const cnn_layer_def *def;
+    cnn_value opt[CNN_OPT_COUNT];  /* every option, resolved (defaults filled in)            */
+    cnn_layer_info info;           /* shapes, resolved padding, parameter counts             */
+    cnn_tensor_def tensor[CNN_MAX_TENSORS];
+    size_t tensor_offset[CNN_MAX_TENSORS]; /* into model->params                             */
+    size_t out_size;               /* values of one image's output                           */
+    size_t out_offset;             /* into the activation block, per image (floats, 16-byte
+                                      aligned); the batch buffer starts at out_offset·capacity */
+    size_t saved_floats;           /* training: what forward keeps for backward (per batch of
+                                      `capacity`, see cnn_layer_def.saved_floats)            */
+    size_t saved_offset;           /* into model->saved                                      */
+    bool keep_preact;              /* training: the output before the activation is kept (the
+                                      activation's derivative needs x, not only y)            */
+    size_t preact_offset;          /* into model->preacts, per image like out_offset         */
+};
+
+/* What a layer's forward or backward pass is given: its description, its input and output
+ * for n images (NHWC), its tensors, a workspace, and whether this is a training pass. */
+typedef struct cnn_layer_run {
+    const cnn_kernels *k;
+    const cnn_layer *L;
+    int32_t n;                     /* images                                                 */
+    const float *in;               /* (n, in shape)                                          */
+    float *out;                    /* (n, out shape), before the layer's activation          */
+    float *t[CNN_MAX_TENSORS];     /* the layer's tensors                                    */
+    float *work;                   /* L->def->work_floats(L) floats, shared between layers   */
+    float *saved;                  /* training: L->saved_floats floats, forward → backward    */
+    bool training;                 /* batch statistics, dropout                              */
+    bool fuse_relu;                /* forward: apply ReLU in the stores (CNN_DEF_FUSES_RELU)  */
+    uint32_t seed;                 /* training: this layer's randomness for this step        */
+    /* backward only */
+    const float *dz;               /* ∂L/∂out (n, out shape)                                 */
+    float *din;                    /* ∂L/∂in (n, in shape), zeroed, accumulate; NULL: not needed */
+    float *dt[CNN_MAX_TENSORS];    /* ∂L/∂tensor, zeroed, accumulate; NULL for state tensors  */
+} cnn_layer_run;
+
+enum {
+    CNN_DEF_FUSES_RELU = 1,        /* forward applies ReLU itself when run->fuse_relu        */
+    CNN_DEF_SHARES_INPUT = 2,      /* linear, its output is its input (flatten): same memory */
+    CNN_DEF_NEEDS_RANK3 = 4,       /* input must be (h, w, c)                                */
+};
+
+struct cnn_layer_def {
+    int32_t type;
+    const char *name;
+    uint32_t flags;                /* CNN_DEF_*                                              */
+    const cnn_option_rule *options;/* the options it takes besides activation/alpha/beta     */
+    int32_t n_options;
+    /* Shape inference: from L->opt and L->info's input shape, fills the output shape, the
+     * resolved padding and the tensors (L->tensor, L->info.n_tensors), or fails naming layer
+     * `index` and the rule. Option ranges are already checked. */
+    cnn_status (*infer)(cnn_layer *L, int32_t index);
+    /* Floats of workspace the forward and backward passes need (NULL: none). */
+    size_t (*work_floats)(const cnn_layer *L);
+    /* Training: floats forward keeps for backward for a batch of `capacity` (NULL: none). */
+    size_t (*saved_floats)(const cnn_layer *L, int32_t capacity);
+    void (*forward)(const cnn_layer_run *r);
+    /* Accumulates into r->din (if not NULL) and r->dt[]; NULL: the layer is the identity. */
+    void (*backward)(const cnn_layer_run *r);
+};
+
+/* The forward and backward passes of layers that pass their input through (flatten.c). */
+void cnn_identity_forward(const cnn_layer_run *r);
+void cnn_identity_backward(const cnn_layer_run *r);
+
+/* The registry (registry.c): the descriptor of a type code, or NULL. */
+const cnn_layer_def *cnn_layer_def_find(int32_t type);
+
+/* The options of a sliding window (conv2d, depthwiseconv2d, pools): its size (`what`:
+ * "kernel" or "window"), stride (default `stride`, 0 meaning the window size), dilation,
+ * padding mode and explicit pads. */
+#define CNN_WINDOW_OPTIONS(what, stride)                                                        \
+    { CNN_OPT_KERNEL_H, what " height", { .i = 0 }, 1, CNN_MAX_DIM, 0, 0 },                     \
+    { CNN_OPT_KERNEL_W, what " width", { .i = 0 }, 1, CNN_MAX_DIM, 0, 0 },                      \
+    { CNN_OPT_STRIDE_H, "stride height", { .i = stride }, stride, CNN_MAX_DIM, 0, 0 },          \
+    { CNN_OPT_STRIDE_W, "stride width", { .i = stride }, stride, CNN_MAX_DIM, 0, 0 },           \
+    { CNN_OPT_PADDING, "padding mode", { .i = CNN_PAD_VALID }, 0, 2, 0, 0 },                    \
+    { CNN_OPT_PAD_TOP, "padding top", { .i = 0 }, 0, CNN_MAX_DIM, 0, 0 },                       \
+    { CNN_OPT_PAD_BOTTOM, "padding bottom", { .i = 0 }, 0, CNN_MAX_DIM, 0, 0 },                 \
+    { CNN_OPT_PAD_LEFT, "padding left", { .i = 0 }, 0, CNN_MAX_DIM, 0, 0 },                     \
+    { CNN_OPT_PAD_RIGHT, "padding right", { .i = 0 }, 0, CNN_MAX_DIM, 0, 0 }
+#define CNN_DILATION_OPTIONS                                                                    \
+    { CNN_OPT_DILATION_H, "dilation height", { .i = 1 }, 1, CNN_MAX_DIM, 0, 0 },                \
+    { CNN_OPT_DILATION_W, "dilation width", { .i = 1 }, 1, CNN_MAX_DIM, 0, 0 }
+
+/* Copies image `src` (H, W, C) into the zero-bordered buffer `dst` (Hp, Wp, C) at row `top`,
+ * column `left` (the border was zeroed once; the copy overwrites only the interior). */
+void cnn_copy_into_border(float *dst, const float *src, int32_t H, int32_t W, int32_t C, int32_t Wp,
+                          int32_t top, int32_t left);
+
+/* Reads a spec into L for layer `index` with the given input shape: the options (defaults,
+ * ranges, named errors), then the type's shape inference and parameter counts (layer.c). */
+cnn_status cnn_layer_setup(cnn_layer *L, const cnn_layer_spec *spec, int32_t index, int32_t in_rank,
+                           int32_t in_h, int32_t in_w, int32_t in_c);
+/* The shortest spec that re-creates L: its options that differ from their defaults, in key
+ * order (model files store this). Returns the number of options. */
+int32_t cnn_layer_spec_of(const cnn_layer *L, cnn_layer_spec *spec);
+/* Helpers for layer files (layer.c). */
+/* Output size and padding along one axis of a sliding window (conv, pooling): kernel k with
+ * dilation d (extent (k − 1)·d + 1), stride s, padding mode and explicit pads; ceil_mode
+ * rounds up (PyTorch's rule: the last window starts inside the input or its leading padding).
+ * Fails naming layer `index`, `what` ("kernel", "window") and the axis. */
+cnn_status cnn_window_axis(int32_t index, const char *tname, const char *what, const char *axis,
+                           int32_t in, int32_t k, int32_t s, int32_t d, int32_t padding,
+                           int32_t pad_lo, int32_t pad_hi, bool ceil_mode, int32_t *out,
+                           int32_t *lo, int32_t *hi);
+/* Both axes of a window layer from its PADDING/PAD_* options: output size, and the resolved
+ * padding into L->info (pads only with explicit padding; the 2-D mismatch named first). */
+cnn_status cnn_window_2d(cnn_layer *L, int32_t index, const char *what, int32_t kh, int32_t kw,
+                         int32_t sh, int32_t sw, int32_t dh, int32_t dw, bool ceil_mode,
+                         int32_t *oh, int32_t *ow);
+/* Sets L's output shape, checking the CNN_MAX_ELEMENTS limit. */
+cnn_status cnn_set_output(cnn_layer *L, int32_t index, int32_t rank, int32_t h, int32_t w, int32_t c);
+/* Adds a tensor to L (size checked against the limits); shape of `rank` values. */
+cnn_status cnn_add_tensor(cnn_layer *L, int32_t index, const char *name, int32_t rank,
+                          const int32_t *shape, bool trainable, bool decay, int32_t init,
+                          double fan_in, double fan_out);
+#define CNN_TRY(expr) do { cnn_status s_ = (expr); if (s_ != CNN_OK) return s_; } while (0)
+
+/* ─── The model ─────────────────────────────────────────────────────────────────────────── */
+
+/* A model is its description (this struct and its layers, one allocation, never moves) and
+ * one block of floats (layout in model.c: parameters, training state, activations). The
+ * block is sized by the sizing pass and re-allocated only when a larger batch is reserved or
+ * training is set up; kernels, forward and training steps never allocate. Metadata bytes, if
+ * any, are a third allocation. */
+struct cnn_model {
+    int32_t in_h, in_w, in_c;
+    int32_t n_layers;
+    cnn_layer *layers;      /* n_layers, in the same allocation as the struct                */
+    float *block;           /* see block_floats() in model.c                                 */
+    size_t params_floats;   /* the parameters' part of the block (n_params, 16-byte rounded) */
+    float *params;          /* == block: trainable tensors (layer order), then state tensors */
+    size_t n_params;
+    size_t n_trainable;     /* params[0, n_trainable) are what optimisers update             */
+    size_t in_size;         /* values of one input image                                    */
+    size_t act_per_image;   /* floats of activations per image: input + every layer output  */
+    size_t preact_per_image;/* training: kept pre-activations per image                     */
+    size_t saved_per_batch; /* training: the layers' saved floats for `capacity` images     */
+    int32_t capacity;       /* images the block has room for (0 before reserve)             */
+    float *acts;            /* the input and every layer's output (capacity images)         */
+    float *logits;          /* the last layer's output before its activation                */
+    uint8_t *meta;          /* metadata bytes (META section encoding), or NULL              */
+    size_t meta_size;
+    float *targets;         /* room for capacity images' labels or targets (callers' use)   */
+    float *work;            /* workspace of the layer being run (work_floats: the largest)   */
+    size_t work_floats;
+    /* Training memory (after cnn_model_set_optimizer or cnn_model_gradients) */
+    bool training;
+    bool has_optimizer;     /* set by cnn_model_set_optimizer (or a file's OPTM section)    */
+    float *grads;           /* ∂L/∂params, laid out like params                             */
+    float *opt_m, *opt_v;   /* Adam: first and second moments; SGD: velocity in opt_m       */
+    float *dacts;           /* ∂L/∂ every activation, laid out like acts                    */
+    float *preacts;         /* pre-activations of layers with keep_preact                   */
+    float *saved;           /* the layers' forward → backward memory                        */
+    cnn_optimizer opt;
+    uint32_t step;          /* optimizer steps taken                                        */
+};
+
+/* Re-allocates the block for `capacity` images, with or without training state. */
+cnn_status cnn_model_resize_block(cnn_model *m, int32_t capacity, bool training);
+/* The forward pass proper (n checked by the caller); keeps the logits. training: batch
+ * statistics, dropout, and the pre-activations backward needs. */
+void cnn_model_run(cnn_model *m, int32_t n, bool training);
+/* Runs layer i on n images (the forward driver, forward.c). */
+void cnn_model_run_layer(cnn_model *m, const cnn_kernels *k, int32_t i, int32_t n, bool training);
+/* Layer i's input for the batch (the input images for layer 0). */
+float *cnn_model_layer_input(cnn_model *m, int32_t i);
+/* Initialises every tensor from `seed` (init.c). */
+void cnn_model_init_weights(cnn_model *m, uint32_t seed);
+/* Restores the optimiser from a file: validates it, sets up training memory, then the step
+ * count and the state arrays (n_trainable floats each, little-endian bytes). */
+cnn_status cnn_model_restore_optimizer(cnn_model *m, const cnn_optimizer *opt, uint32_t step,
+                                       const uint8_t *state_m, const uint8_t *state_v);
+
+/* Builds a model from specs (no weights initialised). Shared by create and load. */
+cnn_status cnn_model_build(cnn_model **out, int32_t in_h, int32_t in_w, int32_t in_c,
+                           const cnn_layer_spec *layers, int32_t n_layers);
+/* Validates META bytes (docs/model-format.md): counts, lengths, UTF-8-agnostic. */
+cnn_status cnn_metadata_check(const uint8_t *bytes, size_t size);
+/* Reads little-endian float32 values. */
+void cnn_read_floats(float *dst, const uint8_t *p, size_t n);
+
+/* The activation rules (activation.c): whether backward needs the pre-activation x. */
+bool cnn_activation_needs_x(int32_t act);
+/* The activation's default alpha and beta. */
+void cnn_activation_defaults(int32_t act, float *alpha, float *beta);
+
+/* ─── Activations (activation.c) ───────────────────────────────────────────────────────── */
+/* Applies `act` (with its alpha, beta) to n_rows rows of `width` values: y = act(x), in place
+ * allowed. Softmax is over each row. */
 void cnn_activation_forward(const cnn_kernels *k, float *y, const float *x, int32_t act,
-                            size_t n_rows, size_t width);
-/* dx = ∂L/∂x from dy = ∂L/∂y and y = act(x) (in place allowed). */
-void cnn_activation_backward(float *dx, const float *dy, const float *y, int32_t act,
-                             size_t n_rows, size_t width);
+                            float alpha, float beta, size_t n_rows, size_t width);
+/* dx = ∂L/∂x from dy = ∂L/∂y, y = act(x) and, for activations that need it
+ * (cnn_activation_needs_x), x (else NULL). dx == dy is allowed. */
+void cnn_activation_backward(float *dx, const float *dy, const float *y, const float *x,
+                             int32_t act, float alpha, float beta, size_t n_rows, size_t width);
 
 #endif /* CNN_INTERNAL_H */

@@ -16,25 +16,23 @@ static void gemm_4x8_scalar(float *c, size_t ldc, const float *base, const int32
 }
 
 /* Max: the first cell of the window, then any strictly greater one (a NaN never wins).
- * Average: the sum over the cells inside the input, times 1 / their count. */
-static void pool2d_scalar(float *out, const float *in, const cnn_layer_info *info) {
-    const int32_t H = info->in_h, W = info->in_w, C = info->in_c, OH = info->out_h, OW = info->out_w;
-    const int32_t KH = info->spec.kernel_h, KW = info->spec.kernel_w;
-    const bool is_max = info->spec.type == CNN_LAYER_MAXPOOL2D;
-    for (int32_t oy = 0; oy < OH; oy++) {
-        const int32_t y0 = oy * info->spec.stride_h - info->pad_top;
-        const int32_t ya = y0 > 0 ? y0 : 0, yb = y0 + KH < H ? y0 + KH : H;
-        for (int32_t ox = 0; ox < OW; ox++, out += C) {
-            const int32_t x0 = ox * info->spec.stride_w - info->pad_left;
-            const int32_t xa = x0 > 0 ? x0 : 0, xb = x0 + KW < W ? x0 + KW : W;
+ * Average: the sum over the cells inside the input, times 1 / the divisor. */
+static void pool2d_scalar(float *out, const float *in, const cnn_pool_geom *g) {
+    const int32_t W = g->W, C = g->C;
+    for (int32_t oy = 0; oy < g->OH; oy++) {
+        int32_t ya, yb, ny;
+        cnn_window_cells(oy * g->SH - g->PT, g->KH, g->DH, g->H, &ya, &yb, &ny);
+        for (int32_t ox = 0; ox < g->OW; ox++, out += C) {
+            int32_t xa, xb, nx;
+            cnn_window_cells(ox * g->SW - g->PL, g->KW, g->DW, g->W, &xa, &xb, &nx);
             for (int32_t c = 0; c < C; c++) {
                 float v = in[((size_t)ya * W + xa) * C + c];
-                for (int32_t y = ya; y < yb; y++)
-                    for (int32_t x = (y == ya ? xa + 1 : xa); x < xb; x++) {
+                for (int32_t y = ya; y < yb; y += g->DH)
+                    for (int32_t x = (y == ya ? xa + g->DW : xa); x < xb; x += g->DW) {
                         const float u = in[((size_t)y * W + x) * C + c];
-                        v = is_max ? (u > v ? u : v) : v + u;
+                        v = g->is_max ? (u > v ? u : v) : v + u;
                     }
-                out[c] = is_max ? v : v * (1.0f / (float)((yb - ya) * (xb - xa)));
+                out[c] = g->is_max ? v : v * (1.0f / (float)cnn_pool_divisor(g, oy, ox, ny * nx));
             }
         }
     }

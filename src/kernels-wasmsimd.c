@@ -107,21 +107,20 @@ static void gemm_4x8_wasmsimd(float *c, size_t ldc, const float *base, const int
 #undef GEMM_STEP
 
 /* One image of pooling: per output pixel, whole channel vectors over the window's cells. */
-static void pool2d_wasmsimd(float *out, const float *in, const cnn_layer_info *info) {
-    const int32_t H = info->in_h, W = info->in_w, C = info->in_c, OH = info->out_h, OW = info->out_w;
-    const int32_t KH = info->spec.kernel_h, KW = info->spec.kernel_w;
-    const bool is_max = info->spec.type == CNN_LAYER_MAXPOOL2D;
-    for (int32_t oy = 0; oy < OH; oy++) {
-        const int32_t y0 = oy * info->spec.stride_h - info->pad_top;
-        const int32_t ya = y0 > 0 ? y0 : 0, yb = y0 + KH < H ? y0 + KH : H;
-        for (int32_t ox = 0; ox < OW; ox++, out += C) {
-            const int32_t x0 = ox * info->spec.stride_w - info->pad_left;
-            const int32_t xa = x0 > 0 ? x0 : 0, xb = x0 + KW < W ? x0 + KW : W;
-            const float scale = 1.0f / (float)((yb - ya) * (xb - xa));
+static void pool2d_wasmsimd(float *out, const float *in, const cnn_pool_geom *g) {
+    const int32_t W = g->W, C = g->C, DH = g->DH, DW = g->DW;
+    const bool is_max = g->is_max;
+    for (int32_t oy = 0; oy < g->OH; oy++) {
+        int32_t ya, yb, ny;
+        cnn_window_cells(oy * g->SH - g->PT, g->KH, DH, g->H, &ya, &yb, &ny);
+        for (int32_t ox = 0; ox < g->OW; ox++, out += C) {
+            int32_t xa, xb, nx;
+            cnn_window_cells(ox * g->SW - g->PL, g->KW, DW, g->W, &xa, &xb, &nx);
+            const float scale = is_max ? 1.0f : 1.0f / (float)cnn_pool_divisor(g, oy, ox, ny * nx);
             const float *first = in + ((size_t)ya * W + xa) * C;
             /* Whole vectors; with C ≥ 4 the last one overlaps the one before (C − 4), which
              * recomputes a few channels with the same result instead of a scalar tail. */
-            if (yb - ya == 2 && xb - xa == 2 && C >= 4) {
+            if (ny == 2 && nx == 2 && DH == 1 && DW == 1 && C >= 4) {
                 /* the common 2×2 window, unrolled (same order of operations as the loop) */
                 const float *r0 = first, *r1 = first + (size_t)W * C;
                 for (int32_t c0 = 0; c0 < C; c0 += 4) {
@@ -139,8 +138,8 @@ static void pool2d_wasmsimd(float *out, const float *in, const cnn_layer_info *i
                 const int32_t c = c0 + 4 <= C ? c0 : C - 4;
                 if (c < 0) break; /* C < 4: below */
                 v128_t v = wasm_v128_load(first + c);
-                for (int32_t y = ya; y < yb; y++)
-                    for (int32_t x = (y == ya ? xa + 1 : xa); x < xb; x++) {
+                for (int32_t y = ya; y < yb; y += DH)
+                    for (int32_t x = (y == ya ? xa + DW : xa); x < xb; x += DW) {
                         const v128_t u = wasm_v128_load(in + ((size_t)y * W + x) * C + c);
                         v = is_max ? wasm_f32x4_pmax(v, u) : wasm_f32x4_add(v, u);
                     }
@@ -148,8 +147,8 @@ static void pool2d_wasmsimd(float *out, const float *in, const cnn_layer_info *i
             }
             for (int32_t c = 0; C < 4 && c < C; c++) {
                 float v = first[c];
-                for (int32_t y = ya; y < yb; y++)
-                    for (int32_t x = (y == ya ? xa + 1 : xa); x < xb; x++) {
+                for (int32_t y = ya; y < yb; y += DH)
+                    for (int32_t x = (y == ya ? xa + DW : xa); x < xb; x += DW) {
                         const float u = in[((size_t)y * W + x) * C + c];
                         v = is_max ? (u > v ? u : v) : v + u;
                     }

@@ -10,9 +10,9 @@
 #include <string.h>
 
 static const uint8_t MAGIC[8] = { 'W', 'C', 'N', 'N', 0x0D, 0x0A, 0x1A, 0x0A };
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u                  /* what the writer writes; the reader also reads 1 */
 #define HEADER_SIZE 16u
-#define SPEC_INTS 12u                      /* int32 values per cnn_layer_spec */
+#define V1_SPEC_INTS 12u                   /* int32 values per layer record of version 1 */
 #define META_MAX_ENTRIES 1024u
 #define META_MAX_KEY 255u
 #define META_MAX_VALUE (1u << 24)
@@ -25,7 +25,6 @@ static const uint8_t MAGIC[8] = { 'W', 'C', 'N', 'N', 0x0D, 0x0A, 0x1A, 0x0A };
 #define TAG_END  TAG('E', 'N', 'D', ' ')
 
 #define OPT_WORDS 16u                      /* 32-bit words per cnn_optimizer */
-_Static_assert(sizeof(cnn_layer_spec) == SPEC_INTS * 4, "cnn_layer_spec is 12 int32 values");
 _Static_assert(sizeof(cnn_optimizer) == OPT_WORDS * 4, "cnn_optimizer is 16 32-bit values");
 
 /* ─── CRC-32 (IEEE 802.3, the one zlib and PNG use), 8 bytes per step ("slicing by 8"):
@@ -141,10 +140,19 @@ const uint8_t *cnn_model_metadata(const cnn_model *m, size_t *size) {
 
 /* ─── Writing ───────────────────────────────────────────────────────────────────────────── */
 
-static size_t arch_size(const cnn_model *m) { return 16 + (size_t)m->n_layers * SPEC_INTS * 4; }
+/* ARCH (version 2): the input shape and layer count, then per layer its type, its number of
+ * options and the (key, value) pairs that differ from the defaults. */
+static size_t arch_size(const cnn_model *m) {
+    size_t n = 16;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        cnn_layer_spec spec;
+        n += 8 + 8 * (size_t)cnn_layer_spec_of(&m->layers[i], &spec);
+    }
+    return n;
+}
 
-/* OPTM: the optimiser record, the step count, then both state arrays (n_params each). */
-static size_t optm_size(const cnn_model *m) { return OPT_WORDS * 4 + 4 + 2 * m->n_params * 4; }
+/* OPTM: the optimiser record, the step count, then both state arrays (n_trainable each). */
+static size_t optm_size(const cnn_model *m) { return OPT_WORDS * 4 + 4 + 2 * m->n_trainable * 4; }
 
 size_t cnn_model_save_size(const cnn_model *m, uint32_t flags) {
     if (!m) return 0;
@@ -158,13 +166,13 @@ size_t cnn_model_save_size(const cnn_model *m, uint32_t flags) {
 
 /* Little-endian hosts (wasm, x86, ARM) copy float arrays as they are; others swap bytes. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-static void read_floats(float *dst, const uint8_t *p, size_t n) { memcpy(dst, p, n * 4); }
+void cnn_read_floats(float *dst, const uint8_t *p, size_t n) { memcpy(dst, p, n * 4); }
 static uint8_t *write_floats(uint8_t *p, const float *v, size_t n) {
     memcpy(p, v, n * 4);
     return p + n * 4;
 }
 #else
-static void read_floats(float *dst, const uint8_t *p, size_t n) {
+void cnn_read_floats(float *dst, const uint8_t *p, size_t n) {
     for (size_t i = 0; i < n; i++, p += 4) {
         const uint32_t bits = rd32(p);
         memcpy(&dst[i], &bits, 4);
@@ -207,8 +215,13 @@ cnn_status cnn_model_save(const cnn_model *m, uint8_t *buf, size_t capacity, uin
     wr32(p + 12, (uint32_t)m->n_layers);
     p += 16;
     for (int32_t i = 0; i < m->n_layers; i++) {
-        const int32_t *f = (const int32_t *)&m->layers[i].info.spec;
-        for (unsigned j = 0; j < SPEC_INTS; j++, p += 4) wr32(p, (uint32_t)f[j]);
+        cnn_layer_spec spec;
+        const int32_t n = cnn_layer_spec_of(&m->layers[i], &spec);
+        wr32(p, (uint32_t)spec.type); wr32(p + 4, (uint32_t)n); p += 8;
+        for (int32_t j = 0; j < n; j++, p += 8) {
+            wr32(p, (uint32_t)spec.options[j].key);
+            wr32(p + 4, (uint32_t)spec.options[j].i);
+        }
     }
     if (m->meta_size) {
         wr32(p, TAG_META); wr32(p + 4, (uint32_t)m->meta_size); p += 8;
@@ -223,8 +236,8 @@ cnn_status cnn_model_save(const cnn_model *m, uint8_t *buf, size_t capacity, uin
         const uint32_t *o = (const uint32_t *)&m->opt;
         for (unsigned j = 0; j < OPT_WORDS; j++, p += 4) wr32(p, o[j]);
         wr32(p, m->step); p += 4;
-        p = write_floats(p, m->opt_m, m->n_params);
-        p = write_floats(p, m->opt_v, m->n_params);
+        p = write_floats(p, m->opt_m, m->n_trainable);
+        p = write_floats(p, m->opt_v, m->n_trainable);
     }
     const uint32_t crc = crc32_update(0, buf, (size_t)(p - buf));
     wr32(p, TAG_END); wr32(p + 4, 4); wr32(p + 8, crc); p += 12;
@@ -257,6 +270,67 @@ static cnn_status check_padding(const uint8_t *b, size_t at, size_t n, const cha
 
 #define TRY(expr) do { cnn_status s_ = (expr); if (s_ != CNN_OK) return s_; } while (0)
 
+/* Version 2 layer records: type, option count, (key, value) pairs. Options are validated by
+ * shape inference; here only the record structure. */
+static cnn_status read_layers(cnn_layer_spec *specs, const uint8_t *b, size_t len, uint32_t n_layers,
+                              size_t *used) {
+    size_t at = 0;
+    for (uint32_t i = 0; i < n_layers; i++) {
+        if (len - at < 8)
+            return cnn_fail(CNN_STATUS_BAD_FILE, "model file: ARCH ends inside layer %u's record", i);
+        specs[i].type = (int32_t)rd32(b + at);
+        const uint32_t n = rd32(b + at + 4);
+        at += 8;
+        if (n > CNN_MAX_OPTIONS)
+            return cnn_fail(CNN_STATUS_BAD_FILE, "model file: layer %u has %u options, at most %d", i, n,
+                            CNN_MAX_OPTIONS);
+        if ((len - at) / 8 < n)
+            return cnn_fail(CNN_STATUS_BAD_FILE, "model file: ARCH ends inside layer %u's options", i);
+        for (uint32_t j = 0; j < n; j++, at += 8) {
+            specs[i].options[j].key = (int32_t)rd32(b + at);
+            specs[i].options[j].i = (int32_t)rd32(b + at + 4);
+            if (specs[i].options[j].key == CNN_OPT_END)
+                return cnn_fail(CNN_STATUS_BAD_FILE, "model file: layer %u option %u has key 0", i, j);
+        }
+    }
+    *used = 16 + at;
+    return CNN_OK;
+}
+
+/* Version 1 layer records: 12 int32 (type, activation, units, kernel h/w, stride h/w,
+ * padding, pad_h, pad_w, 2 reserved), turned into options. Every nonzero field becomes an
+ * option, so shape inference rejects what does not apply, as version 1 did. */
+static cnn_status read_v1_layers(cnn_layer_spec *specs, const uint8_t *b, size_t len, uint32_t n_layers,
+                                 size_t *used) {
+    if (len / (V1_SPEC_INTS * 4) < n_layers)
+        return cnn_fail(CNN_STATUS_BAD_FILE, "model file: ARCH holds %llu bytes, %u layers need %llu",
+                        (unsigned long long)len, n_layers, (unsigned long long)n_layers * V1_SPEC_INTS * 4);
+    static const int32_t KEYS[V1_SPEC_INTS] = { 0, CNN_OPT_ACTIVATION, CNN_OPT_UNITS, CNN_OPT_KERNEL_H,
+                                                CNN_OPT_KERNEL_W, CNN_OPT_STRIDE_H, CNN_OPT_STRIDE_W,
+                                                CNN_OPT_PADDING, 0, 0, 0, 0 };
+    for (uint32_t i = 0; i < n_layers; i++) {
+        int32_t f[V1_SPEC_INTS];
+        for (unsigned j = 0; j < V1_SPEC_INTS; j++) f[j] = (int32_t)rd32(b + (i * V1_SPEC_INTS + j) * 4);
+        if (f[10] || f[11])
+            return cnn_fail(CNN_STATUS_BAD_FILE, "model file: layer %u: reserved fields must be 0", i);
+        cnn_layer_spec *sp = &specs[i];
+        sp->type = f[0];
+        int32_t n = 0;
+        for (unsigned j = 1; j < 8; j++)
+            if (f[j]) { sp->options[n].key = KEYS[j]; sp->options[n].i = f[j]; n++; }
+        if (f[8]) {   /* pad_h: rows on top and bottom */
+            sp->options[n].key = CNN_OPT_PAD_TOP; sp->options[n++].i = f[8];
+            sp->options[n].key = CNN_OPT_PAD_BOTTOM; sp->options[n++].i = f[8];
+        }
+        if (f[9]) {   /* pad_w: columns left and right */
+            sp->options[n].key = CNN_OPT_PAD_LEFT; sp->options[n++].i = f[9];
+            sp->options[n].key = CNN_OPT_PAD_RIGHT; sp->options[n++].i = f[9];
+        }
+    }
+    *used = 16 + (size_t)n_layers * V1_SPEC_INTS * 4;
+    return CNN_OK;
+}
+
 /* Does everything but allocate the model's metadata; on failure *out is freed by the caller. */
 static cnn_status load(cnn_model **out, const uint8_t *b, size_t size) {
     /* Header. Say plainly when the bytes are something else, most often an HTML error page. */
@@ -281,9 +355,9 @@ static cnn_status load(cnn_model **out, const uint8_t *b, size_t size) {
         return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: the header needs %u bytes, got %llu",
                         HEADER_SIZE, (unsigned long long)size);
     const uint32_t version = rd32(b + 8);
-    if (version != FORMAT_VERSION)
+    if (version != 1 && version != FORMAT_VERSION)
         return cnn_fail(CNN_STATUS_UNSUPPORTED_VERSION,
-                        "model file version %u is not supported (this engine reads version %u)",
+                        "model file version %u is not supported (this engine reads versions 1 and %u)",
                         version, FORMAT_VERSION);
     const uint32_t declared = rd32(b + 12);
     if (declared < size)
@@ -310,22 +384,28 @@ static cnn_status load(cnn_model **out, const uint8_t *b, size_t size) {
     if (in_h > CNN_MAX_DIM || in_w > CNN_MAX_DIM || in_c > CNN_MAX_DIM)
         return cnn_fail(CNN_STATUS_BAD_FILE, "model file: input shape (%u, %u, %u) exceeds the limit %d",
                         in_h, in_w, in_c, CNN_MAX_DIM);
-    const size_t arch_len = 16 + (size_t)n_layers * SPEC_INTS * 4;
-    if (len != arch_len)
-        return cnn_fail(CNN_STATUS_BAD_FILE, "model file: ARCH section is %u bytes, %u layers need %llu",
-                        len, n_layers, (unsigned long long)arch_len);
-    if (size - at < arch_len)
-        return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: ARCH needs %llu bytes, %llu remain",
-                        (unsigned long long)arch_len, (unsigned long long)(size - at));
-    cnn_layer_spec specs[CNN_MAX_LAYERS];
-    for (uint32_t i = 0; i < n_layers; i++) {
-        int32_t *f = (int32_t *)&specs[i];
-        for (unsigned j = 0; j < SPEC_INTS; j++) f[j] = (int32_t)rd32(b + at + 16 + (i * SPEC_INTS + j) * 4);
+    if (len < 16)
+        return cnn_fail(CNN_STATUS_BAD_FILE, "model file: ARCH section is %u bytes, less than its 16-byte head", len);
+    if (len > size - at)
+        return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: ARCH needs %u bytes, %llu remain",
+                        len, (unsigned long long)(size - at));
+    /* the specs (up to 256 × 164 bytes) on the heap: the wasm stack is 64 KiB */
+    cnn_layer_spec *specs = (cnn_layer_spec *)calloc(n_layers, sizeof *specs);
+    if (!specs) return cnn_fail(CNN_STATUS_OUT_OF_MEMORY, "model file: cannot allocate %u layer specs", n_layers);
+    size_t arch_len = 16;
+    cnn_status s = version == 1 ? read_v1_layers(specs, b + at + 16, len - 16, n_layers, &arch_len)
+                                : read_layers(specs, b + at + 16, len - 16, n_layers, &arch_len);
+    if (s == CNN_OK && len != arch_len)
+        s = cnn_fail(CNN_STATUS_BAD_FILE, "model file: ARCH section is %u bytes, its %u layers use %llu",
+                     len, n_layers, (unsigned long long)arch_len);
+    if (s != CNN_OK) {
+        free(specs);
+        return s;
     }
     at += arch_len;
     /* Shape inference validates every layer field, sizes and overflow. */
-    cnn_status s = cnn_model_build(out, (int32_t)in_h, (int32_t)in_w, (int32_t)in_c, specs,
-                                   (int32_t)n_layers);
+    s = cnn_model_build(out, (int32_t)in_h, (int32_t)in_w, (int32_t)in_c, specs, (int32_t)n_layers);
+    free(specs);
     if (s != CNN_OK) {
         char why[512];
         memcpy(why, cnn_error_message(), sizeof why);
@@ -371,17 +451,13 @@ static cnn_status load(cnn_model **out, const uint8_t *b, size_t size) {
         return cnn_fail(CNN_STATUS_BAD_FILE,
                         "model file: WGHT section holds %u bytes, the architecture needs %llu (%llu parameters)",
                         len, (unsigned long long)m->n_params * 4, (unsigned long long)m->n_params);
-    for (int32_t i = 0; i < m->n_layers; i++) {
-        const cnn_layer *L = &m->layers[i];
-        const size_t need = (size_t)L->info.params * 4;
-        if (!need) continue;
-        if (size - at < need)
-            return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: layer %d needs %llu weight bytes, %llu remain",
-                            i, (unsigned long long)need, (unsigned long long)(size - at));
-        /* kernel then bias, contiguous in params as in the file */
-        read_floats(m->params + L->kernel_offset, b + at, (size_t)L->info.params);
-        at += need;
-    }
+    if (size - at < len)
+        return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: the weights need %u bytes, %llu remain",
+                        len, (unsigned long long)(size - at));
+    /* the parameters as the model lays them out: every layer's trainable tensors, then the
+     * state tensors (version 1 had no state: each layer's kernel then bias, the same order) */
+    cnn_read_floats(m->params, b + at, m->n_params);
+    at += len;
 
     /* OPTM (optional): the optimiser, validated by cnn_model_set_optimizer, then its state */
     TRY(section_header(b, at, size, &tag, &len));
@@ -389,15 +465,18 @@ static cnn_status load(cnn_model **out, const uint8_t *b, size_t size) {
         at += 8;
         const size_t need = optm_size(m);
         if (len != need)
-            return cnn_fail(CNN_STATUS_BAD_FILE, "model file: OPTM section is %u bytes, %llu parameters need %llu",
-                            len, (unsigned long long)m->n_params, (unsigned long long)need);
+            return cnn_fail(CNN_STATUS_BAD_FILE, "model file: OPTM section is %u bytes, %llu trainable parameters need %llu",
+                            len, (unsigned long long)m->n_trainable, (unsigned long long)need);
         if (size - at < need)
             return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: the optimizer state needs %llu bytes, %llu remain",
                             (unsigned long long)need, (unsigned long long)(size - at));
         cnn_optimizer opt;
         uint32_t *o = (uint32_t *)&opt;
         for (unsigned j = 0; j < OPT_WORDS; j++, at += 4) o[j] = rd32(b + at);
-        s = cnn_model_set_optimizer(m, &opt);
+        const uint32_t step = rd32(b + at);
+        at += 4;
+        const size_t state = m->n_trainable * 4;
+        s = cnn_model_restore_optimizer(m, &opt, step, b + at, b + at + state);
         if (s != CNN_OK) {
             char why[512];
             memcpy(why, cnn_error_message(), sizeof why);
@@ -405,12 +484,7 @@ static cnn_status load(cnn_model **out, const uint8_t *b, size_t size) {
             return cnn_fail(s == CNN_STATUS_INVALID_ARGUMENT ? CNN_STATUS_BAD_FILE : s,
                             "model file: invalid optimizer: %s", why);
         }
-        m->step = rd32(b + at);
-        at += 4;
-        read_floats(m->opt_m, b + at, m->n_params);
-        at += m->n_params * 4;
-        read_floats(m->opt_v, b + at, m->n_params);
-        at += m->n_params * 4;
+        at += 2 * state;
         TRY(section_header(b, at, size, &tag, &len));
     }
 

@@ -1,264 +1,69 @@
-/* model.c — sequential models: shape inference, the sizing pass, the model's memory (its
- * description and one block of parameters + activations), deterministic weight initialisation
- * and the forward pass.
+/* model.c — sequential models: the sizing pass over the layers, the model's memory (its
+ * description and one block of parameters + activations + training state), and queries.
  *
- * Not here: the layers' arithmetic (conv2d.c, pool2d.c, dense.c, activation.c) and model
+ * Not here: any layer type's rules or arithmetic (their own files, through registry.c), weight
+ * initialisation (init.c), the forward driver (forward.c), training (training.c) and model
  * files (model-format.c). */
 #include "internal.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *cnn_layer_type_name(int32_t type) {
-    switch (type) {
-    case CNN_LAYER_CONV2D: return "conv2d";
-    case CNN_LAYER_MAXPOOL2D: return "maxpool2d";
-    case CNN_LAYER_AVGPOOL2D: return "avgpool2d";
-    case CNN_LAYER_GLOBALAVGPOOL2D: return "globalavgpool2d";
-    case CNN_LAYER_GLOBALMAXPOOL2D: return "globalmaxpool2d";
-    case CNN_LAYER_DENSE: return "dense";
-    case CNN_LAYER_FLATTEN: return "flatten";
-    case CNN_LAYER_ACTIVATION: return "activation";
-    }
-    return "unknown";
-}
-
-const char *cnn_activation_name(int32_t activation) {
-    switch (activation) {
-    case CNN_ACT_LINEAR: return "linear";
-    case CNN_ACT_RELU: return "relu";
-    case CNN_ACT_SIGMOID: return "sigmoid";
-    case CNN_ACT_TANH: return "tanh";
-    case CNN_ACT_SOFTMAX: return "softmax";
-    }
-    return "unknown";
-}
-
-/* ─── Shape inference ───────────────────────────────────────────────────────────────────── */
-
-/* Output size and leading padding along one axis, or a failure naming the axis. */
-static cnn_status infer_axis(int32_t index, const char *tname, const char *axis, int32_t in,
-                             int32_t k, int32_t s, int32_t padding, int32_t pad,
-                             int32_t *out, int32_t *pad_lo, int32_t *pad_hi) {
-    int64_t o, lo, hi;
-    if (padding == CNN_PAD_SAME) {
-        o = ((int64_t)in + s - 1) / s;
-        int64_t total = (o - 1) * s + k - in;
-        if (total < 0) total = 0;
-        lo = total / 2;
-        hi = total - lo;                     /* the odd pixel goes to the bottom/right */
-    } else {
-        lo = hi = padding == CNN_PAD_EXPLICIT ? pad : 0;
-        const int64_t padded = (int64_t)in + lo + hi;
-        if (k > padded)
-            return cnn_fail(CNN_STATUS_BAD_LAYER,
-                            "layer %d (%s): kernel %s %d larger than padded input %s %d",
-                            index, tname, axis, k, axis, (int)padded);
-        o = (padded - k) / s + 1;
-    }
-    if (o < 1)
-        return cnn_fail(CNN_STATUS_BAD_LAYER, "layer %d (%s): zero-size output %s", index, tname,
-                        axis);
-    if (o > CNN_MAX_DIM)
-        return cnn_fail(CNN_STATUS_TOO_LARGE, "layer %d (%s): output %s %d exceeds the limit %d",
-                        index, tname, axis, (int)o, CNN_MAX_DIM);
-    *out = (int32_t)o;
-    *pad_lo = (int32_t)lo;
-    *pad_hi = (int32_t)hi;
-    return CNN_OK;
-}
-
-static cnn_status check_positive(int32_t index, const char *tname, const char *what, int32_t v) {
-    if (v < 1)
-        return cnn_fail(CNN_STATUS_BAD_LAYER, "layer %d (%s): %s must be positive, got %d",
-                        index, tname, what, v);
-    if (v > CNN_MAX_DIM)
-        return cnn_fail(CNN_STATUS_TOO_LARGE, "layer %d (%s): %s %d exceeds the limit %d", index,
-                        tname, what, v, CNN_MAX_DIM);
-    return CNN_OK;
-}
-
-static cnn_status check_zero(int32_t index, const char *tname, const char *what, int32_t v) {
-    if (v != 0)
-        return cnn_fail(CNN_STATUS_BAD_LAYER, "layer %d (%s): %s does not apply, must be 0, got %d",
-                        index, tname, what, v);
-    return CNN_OK;
-}
-
-#define TRY(expr) do { cnn_status s_ = (expr); if (s_ != CNN_OK) return s_; } while (0)
-
-cnn_status cnn_layer_infer(cnn_layer_info *info, int32_t index, int32_t in_rank, int32_t in_h,
-                           int32_t in_w, int32_t in_c) {
-    const cnn_layer_spec *sp = &info->spec;
-    const int32_t t = sp->type;
-    const char *tname = cnn_layer_type_name(t);
-    if (strcmp(tname, "unknown") == 0)
-        return cnn_fail(CNN_STATUS_BAD_LAYER, "layer %d: unknown layer type %d", index, t);
-    if (strcmp(cnn_activation_name(sp->activation), "unknown") == 0)
-        return cnn_fail(CNN_STATUS_BAD_LAYER, "layer %d (%s): unknown activation %d", index, tname,
-                        sp->activation);
-    TRY(check_zero(index, tname, "reserved[0]", sp->reserved[0]));
-    TRY(check_zero(index, tname, "reserved[1]", sp->reserved[1]));
-
-    info->in_rank = in_rank; info->in_h = in_h; info->in_w = in_w; info->in_c = in_c;
-    info->pad_top = info->pad_bottom = info->pad_left = info->pad_right = 0;
-    info->kernel_size = info->bias_size = info->params = info->reserved = 0;
-    int32_t oh = in_h, ow = in_w, oc = in_c, orank = in_rank;
-
-    const bool spatial = t == CNN_LAYER_CONV2D || t == CNN_LAYER_MAXPOOL2D ||
-                         t == CNN_LAYER_AVGPOOL2D || t == CNN_LAYER_GLOBALAVGPOOL2D ||
-                         t == CNN_LAYER_GLOBALMAXPOOL2D;
-    if (spatial && in_rank != 3)
-        return cnn_fail(CNN_STATUS_BAD_LAYER,
-                        "layer %d (%s): needs an (h, w, c) input, got a vector of %d values",
-                        index, tname, in_c);
-
-    if (t == CNN_LAYER_CONV2D || t == CNN_LAYER_MAXPOOL2D || t == CNN_LAYER_AVGPOOL2D) {
-        const bool conv = t == CNN_LAYER_CONV2D;
-        if (conv) TRY(check_positive(index, tname, "filters", sp->units));
-        else TRY(check_zero(index, tname, "units", sp->units));
-        TRY(check_positive(index, tname, "kernel height", sp->kernel_h));
-        TRY(check_positive(index, tname, "kernel width", sp->kernel_w));
-        TRY(check_positive(index, tname, "stride height", sp->stride_h));
-        TRY(check_positive(index, tname, "stride width", sp->stride_w));
-        if (sp->padding != CNN_PAD_VALID && sp->padding != CNN_PAD_SAME &&
-            !(conv && sp->padding == CNN_PAD_EXPLICIT))
-            return cnn_fail(CNN_STATUS_BAD_LAYER,
-                            conv ? "layer %d (%s): unknown padding mode %d (valid 0, same 1, explicit 2)"
-                                 : "layer %d (%s): padding mode %d not supported (valid 0, same 1)",
-                            index, tname, sp->padding);
-        if (sp->padding == CNN_PAD_EXPLICIT) {
-            if (sp->pad_h < 0 || sp->pad_w < 0)
-                return cnn_fail(CNN_STATUS_BAD_LAYER, "layer %d (%s): padding must be >= 0, got %d x %d",
-                                index, tname, sp->pad_h, sp->pad_w);
-            if (sp->pad_h > CNN_MAX_DIM || sp->pad_w > CNN_MAX_DIM)
-                return cnn_fail(CNN_STATUS_TOO_LARGE, "layer %d (%s): padding %d x %d exceeds the limit %d",
-                                index, tname, sp->pad_h, sp->pad_w, CNN_MAX_DIM);
-        } else {
-            TRY(check_zero(index, tname, "pad_h", sp->pad_h));
-            TRY(check_zero(index, tname, "pad_w", sp->pad_w));
-        }
-        /* Report the whole 2-D mismatch first, as users think of it ("7x7 larger than 5x5"). */
-        if (sp->padding != CNN_PAD_SAME) {
-            const int64_t ph = in_h + 2 * (int64_t)(sp->padding == CNN_PAD_EXPLICIT ? sp->pad_h : 0);
-            const int64_t pw = in_w + 2 * (int64_t)(sp->padding == CNN_PAD_EXPLICIT ? sp->pad_w : 0);
-            if (sp->kernel_h > ph || sp->kernel_w > pw)
-                return cnn_fail(CNN_STATUS_BAD_LAYER,
-                                "layer %d (%s): kernel %dx%d larger than padded input %dx%d",
-                                index, tname, sp->kernel_h, sp->kernel_w, (int)ph, (int)pw);
-        }
-        TRY(infer_axis(index, tname, "height", in_h, sp->kernel_h, sp->stride_h, sp->padding,
-                       sp->pad_h, &oh, &info->pad_top, &info->pad_bottom));
-        TRY(infer_axis(index, tname, "width", in_w, sp->kernel_w, sp->stride_w, sp->padding,
-                       sp->pad_w, &ow, &info->pad_left, &info->pad_right));
-        if (conv) {
-            oc = sp->units;
-            const uint64_t ks = (uint64_t)sp->kernel_h * sp->kernel_w * in_c * sp->units;
-            if (ks > CNN_MAX_ELEMENTS)
-                return cnn_fail(CNN_STATUS_TOO_LARGE,
-                                "layer %d (%s): kernel %dx%dx%dx%d has %llu weights, over the limit %llu",
-                                index, tname, sp->kernel_h, sp->kernel_w, in_c, sp->units,
-                                (unsigned long long)ks, (unsigned long long)CNN_MAX_ELEMENTS);
-            info->kernel_size = (int32_t)ks;
-            info->bias_size = sp->units;
-        }
-    } else {
-        TRY(check_zero(index, tname, "kernel height", sp->kernel_h));
-        TRY(check_zero(index, tname, "kernel width", sp->kernel_w));
-        TRY(check_zero(index, tname, "stride height", sp->stride_h));
-        TRY(check_zero(index, tname, "stride width", sp->stride_w));
-        TRY(check_zero(index, tname, "padding", sp->padding));
-        TRY(check_zero(index, tname, "pad_h", sp->pad_h));
-        TRY(check_zero(index, tname, "pad_w", sp->pad_w));
-        if (t != CNN_LAYER_DENSE) TRY(check_zero(index, tname, "units", sp->units));
-        switch (t) {
-        case CNN_LAYER_GLOBALAVGPOOL2D:
-        case CNN_LAYER_GLOBALMAXPOOL2D:
-            orank = 1; oh = ow = 1; oc = in_c;
-            break;
-        case CNN_LAYER_FLATTEN: {
-            const uint64_t n = (uint64_t)in_h * in_w * in_c;
-            if (n > CNN_MAX_ELEMENTS)
-                return cnn_fail(CNN_STATUS_TOO_LARGE, "layer %d (flatten): %llu values exceed the limit",
-                                index, (unsigned long long)n);
-            orank = 1; oh = ow = 1; oc = (int32_t)n;
-            break;
-        }
-        case CNN_LAYER_DENSE: {
-            if (in_rank != 1)
-                return cnn_fail(CNN_STATUS_BAD_LAYER,
-                                "layer %d (dense): input is (%d, %d, %d), not a vector: add a flatten "
-                                "or global pooling layer before it", index, in_h, in_w, in_c);
-            TRY(check_positive(index, tname, "units", sp->units));
-            const uint64_t ks = (uint64_t)in_c * sp->units;
-            if (ks > CNN_MAX_ELEMENTS)
-                return cnn_fail(CNN_STATUS_TOO_LARGE,
-                                "layer %d (dense): kernel %dx%d has %llu weights, over the limit %llu",
-                                index, in_c, sp->units, (unsigned long long)ks,
-                                (unsigned long long)CNN_MAX_ELEMENTS);
-            info->kernel_size = (int32_t)ks;
-            info->bias_size = sp->units;
-            orank = 1; oh = ow = 1; oc = sp->units;
-            break;
-        }
-        case CNN_LAYER_ACTIVATION:
-            break;
-        }
-    }
-    const uint64_t out_values = (uint64_t)oh * ow * oc;
-    if (out_values > CNN_MAX_ELEMENTS)
-        return cnn_fail(CNN_STATUS_TOO_LARGE,
-                        "layer %d (%s): output (%d, %d, %d) has %llu values, over the limit %llu",
-                        index, tname, oh, ow, oc, (unsigned long long)out_values,
-                        (unsigned long long)CNN_MAX_ELEMENTS);
-    info->out_rank = orank; info->out_h = oh; info->out_w = ow; info->out_c = oc;
-    info->params = info->kernel_size + info->bias_size;
-    return CNN_OK;
-}
 
 /* ─── Building: the sizing pass and the allocations ─────────────────────────────────────── */
 
 static size_t round_up4(size_t n) { return (n + 3) & ~(size_t)3; }
 
-/* Shapes, parameter offsets and activation offsets (per image, in floats, 16-byte aligned) of
- * every layer. Writes the layers into `dst` when it is not NULL. All sums are bounded
+typedef struct sizes {
+    uint64_t n_params, n_trainable, act, preact, work;
+} sizes;
+
+/* Sets up every layer (options, shapes, tensors), then lays out the parameters (trainable
+ * tensors of every layer first, then state tensors) and the activations (per image, in floats,
+ * 16-byte aligned). Writes the layers into `dst` when it is not NULL. All sums are bounded
  * (≤ 256 layers × 2^28 values each < 2^37) and held in uint64_t. */
 static cnn_status size_layers(cnn_layer *dst, int32_t in_h, int32_t in_w, int32_t in_c,
-                              const cnn_layer_spec *layers, int32_t n_layers,
-                              uint64_t *n_params_out, uint64_t *act_out, uint64_t *work_out) {
-    uint64_t n_params = 0, act = round_up4((size_t)in_h * in_w * in_c), work = 0;
+                              const cnn_layer_spec *layers, int32_t n_layers, sizes *z) {
+    memset(z, 0, sizeof *z);
+    z->act = round_up4((size_t)in_h * in_w * in_c);
     int32_t rank = 3, h = in_h, w = in_w, c = in_c;
     size_t prev_offset = 0;
+    cnn_layer one;
     for (int32_t i = 0; i < n_layers; i++) {
-        cnn_layer one, *L = dst ? &dst[i] : &one;
-        memset(L, 0, sizeof *L);
-        L->info.spec = layers[i];
-        TRY(cnn_layer_infer(&L->info, i, rank, h, w, c));
-        L->kernel_offset = (size_t)n_params;
-        n_params += (uint64_t)L->info.kernel_size;
-        L->bias_offset = (size_t)n_params;
-        n_params += (uint64_t)L->info.bias_size;
-        if (n_params > CNN_MAX_ELEMENTS)
+        cnn_layer *L = dst ? &dst[i] : &one;
+        CNN_TRY(cnn_layer_setup(L, &layers[i], i, rank, h, w, c));
+        z->n_trainable += (uint64_t)L->info.trainable;
+        z->n_params += (uint64_t)L->info.params;
+        if (z->n_params > CNN_MAX_ELEMENTS)
             return cnn_fail(CNN_STATUS_TOO_LARGE, "model: %llu parameters after layer %d, over the limit %llu",
-                            (unsigned long long)n_params, i, (unsigned long long)CNN_MAX_ELEMENTS);
-        L->out_size = (size_t)L->info.out_h * L->info.out_w * L->info.out_c;
-        /* ≤ 9 · 2^28 + (2^16 + 2^17)^2 · 2^16: fits in uint64, and the block's size check
-         * (cnn_model_resize_block) rejects what does not fit in memory */
-        const uint64_t need = cnn_layer_work_floats(&L->info);
-        if (need > work) work = need;
-        if (layers[i].type == CNN_LAYER_FLATTEN && layers[i].activation == CNN_ACT_LINEAR) {
+                            (unsigned long long)z->n_params, i, (unsigned long long)CNN_MAX_ELEMENTS);
+        /* work ≤ a few copies of 2^28-value tensors per layer: fits in uint64, and the block's
+         * size check (cnn_model_resize_block) rejects what does not fit in memory */
+        const uint64_t need = L->def->work_floats ? L->def->work_floats(L) : 0;
+        if (need > z->work) z->work = need;
+        const int32_t act = L->info.activation;
+        if ((L->def->flags & CNN_DEF_SHARES_INPUT) && act == CNN_ACT_LINEAR) {
             L->out_offset = prev_offset;     /* same values, same order: share the memory */
         } else {
-            L->out_offset = (size_t)act;
-            act += round_up4(L->out_size);
+            L->out_offset = (size_t)z->act;
+            z->act += round_up4(L->out_size);
         }
+        L->keep_preact = cnn_activation_needs_x(act) && i < n_layers - 1; /* the last: logits */
+        L->preact_offset = L->keep_preact ? (size_t)z->preact : 0;
+        if (L->keep_preact) z->preact += round_up4(L->out_size);
         prev_offset = L->out_offset;
         rank = L->info.out_rank; h = L->info.out_h; w = L->info.out_w; c = L->info.out_c;
     }
-    *n_params_out = n_params;
-    *act_out = act;
-    *work_out = round_up4((size_t)work);
+    if (dst) { /* tensor offsets: trainable ones first, in layer order, then the state */
+        size_t at = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (int32_t i = 0; i < n_layers; i++)
+                for (int32_t t = 0; t < dst[i].info.n_tensors; t++)
+                    if (dst[i].tensor[t].info.trainable == (pass == 0)) {
+                        dst[i].tensor_offset[t] = at;
+                        at += (size_t)dst[i].tensor[t].info.size;
+                    }
+    }
+    z->work = round_up4((size_t)z->work);
     return CNN_OK;
 }
 
@@ -283,92 +88,49 @@ cnn_status cnn_model_build(cnn_model **out, int32_t in_h, int32_t in_w, int32_t 
     if (!layers) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "model: layer array is NULL");
 
     /* Sizing pass, run twice: once to learn the sizes, once to fill the allocated layers. */
-    uint64_t n_params = 0, act = 0, work = 0;
-    TRY(size_layers(NULL, in_h, in_w, in_c, layers, n_layers, &n_params, &act, &work));
+    sizes z;
+    CNN_TRY(size_layers(NULL, in_h, in_w, in_c, layers, n_layers, &z));
 
     /* The model object: its fixed description (this struct and the layers). */
     const size_t head = (sizeof(cnn_model) + 15) & ~(size_t)15;
     cnn_model *m = (cnn_model *)calloc(1, head + sizeof(cnn_layer) * (size_t)n_layers);
     if (!m) return cnn_fail(CNN_STATUS_OUT_OF_MEMORY, "model: cannot allocate its description");
     /* The block: parameters now, activations from the first cnn_model_reserve. */
-    m->params_floats = round_up4((size_t)n_params) + 4; /* + 4: never a malloc(0) */
+    m->params_floats = round_up4((size_t)z.n_params) + 4; /* + 4: never a malloc(0) */
     m->block = (float *)calloc(m->params_floats, sizeof(float));
     if (!m->block) {
         free(m);
         return cnn_fail(CNN_STATUS_OUT_OF_MEMORY, "model: cannot allocate %llu bytes for parameters",
-                        (unsigned long long)n_params * 4);
+                        (unsigned long long)z.n_params * 4);
     }
     m->in_h = in_h; m->in_w = in_w; m->in_c = in_c;
     m->n_layers = n_layers;
     m->layers = (cnn_layer *)((uint8_t *)m + head);
     m->params = m->block;
-    m->n_params = (size_t)n_params;
+    m->n_params = (size_t)z.n_params;
+    m->n_trainable = (size_t)z.n_trainable;
     m->in_size = (size_t)in_size;
-    m->act_per_image = (size_t)act;
-    m->work_floats = (size_t)work;
-    cnn_status st = size_layers(m->layers, in_h, in_w, in_c, layers, n_layers, &n_params, &act, &work);
-    assert(st == CNN_OK && n_params == m->n_params && act == m->act_per_image && work == m->work_floats);
+    m->act_per_image = (size_t)z.act;
+    m->preact_per_image = (size_t)z.preact;
+    m->work_floats = (size_t)z.work;
+    sizes again;
+    cnn_status st = size_layers(m->layers, in_h, in_w, in_c, layers, n_layers, &again);
+    assert(st == CNN_OK && memcmp(&z, &again, sizeof z) == 0);
     (void)st;
     *out = m;
     return CNN_OK;
 }
 
-/* ─── Deterministic initialisation ──────────────────────────────────────────────────────── */
-
-/* PCG32 (O'Neill 2014): small, fast, and the same numbers on every platform. */
-typedef struct { uint64_t state, inc; } pcg32;
-
-static uint32_t pcg32_next(pcg32 *r) {
-    uint64_t old = r->state;
-    r->state = old * 6364136223846793005ULL + r->inc;
-    uint32_t xorshifted = (uint32_t)(((old >> 18) ^ old) >> 27);
-    uint32_t rot = (uint32_t)(old >> 59);
-    return (xorshifted >> rot) | (xorshifted << ((32 - rot) & 31));
-}
-
-static void pcg32_seed(pcg32 *r, uint64_t seed, uint64_t stream) {
-    r->state = 0;
-    r->inc = (stream << 1) | 1;
-    pcg32_next(r);
-    r->state += seed;
-    pcg32_next(r);
-}
-
-/* Uniform in [-limit, limit): 24 random bits, exact in float. */
-static float uniform(pcg32 *r, float limit) {
-    const float u = (float)(pcg32_next(r) >> 8) * (1.0f / 16777216.0f);
-    return (2.0f * u - 1.0f) * limit;
-}
-
-static void init_weights(cnn_model *m, uint32_t seed) {
-    for (int32_t i = 0; i < m->n_layers; i++) {
-        const cnn_layer *L = &m->layers[i];
-        if (!L->info.kernel_size) continue;
-        /* fan_in = weights feeding one output; fan_out = weights one input feeds. */
-        const double receptive = L->info.spec.type == CNN_LAYER_CONV2D
-                                     ? (double)L->info.spec.kernel_h * L->info.spec.kernel_w : 1.0;
-        const double fan_in = receptive * L->info.in_c, fan_out = receptive * L->info.out_c;
-        /* He-uniform before relu (Kaiming 2015), Glorot-uniform otherwise (Glorot 2010). */
-        const double limit = L->info.spec.activation == CNN_ACT_RELU ? sqrt(6.0 / fan_in)
-                                                                     : sqrt(6.0 / (fan_in + fan_out));
-        pcg32 rng;
-        pcg32_seed(&rng, seed, (uint64_t)i + 1);   /* one stream per layer */
-        float *k = m->params + L->kernel_offset;
-        for (int32_t j = 0; j < L->info.kernel_size; j++) k[j] = uniform(&rng, (float)limit);
-        /* biases stay 0 (calloc) */
-    }
-}
-
 cnn_status cnn_model_create(cnn_model **out, int32_t in_h, int32_t in_w, int32_t in_c,
                             const cnn_layer_spec *layers, int32_t n_layers, uint32_t seed) {
-    TRY(cnn_model_build(out, in_h, in_w, in_c, layers, n_layers));
-    init_weights(*out, seed);
+    CNN_TRY(cnn_model_build(out, in_h, in_w, in_c, layers, n_layers));
+    cnn_model_init_weights(*out, seed);
     return CNN_OK;
 }
 
 void cnn_model_free(cnn_model *m) {
     if (!m) return;
-    free(m->block);   /* parameters and activations */
+    free(m->block);   /* parameters, activations, training state */
     free(m->meta);
     free(m);          /* the description */
 }
@@ -393,35 +155,89 @@ void cnn_model_input_shape(const cnn_model *m, int32_t *h, int32_t *w, int32_t *
 }
 
 size_t cnn_model_param_count(const cnn_model *m) { return m ? m->n_params : 0; }
+size_t cnn_model_trainable_count(const cnn_model *m) { return m ? m->n_trainable : 0; }
+
+static const cnn_layer *layer_at(const cnn_model *m, int32_t i) {
+    return m && i >= 0 && i < m->n_layers ? &m->layers[i] : NULL;
+}
+
+int32_t cnn_model_option(const cnn_model *m, int32_t i, int32_t key) {
+    const cnn_layer *L = layer_at(m, i);
+    return L && key > 0 && key < CNN_OPT_COUNT ? L->opt[key].i : 0;
+}
+
+float cnn_model_option_float(const cnn_model *m, int32_t i, int32_t key) {
+    const cnn_layer *L = layer_at(m, i);
+    return L && key > 0 && key < CNN_OPT_COUNT ? L->opt[key].f : 0.0f;
+}
+
+cnn_status cnn_model_tensor_info(const cnn_model *m, int32_t i, int32_t t, cnn_tensor_info *info) {
+    const cnn_layer *L = layer_at(m, i);
+    if (!L || !info) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "tensor_info: no layer %d", i);
+    if (t < 0 || t >= L->info.n_tensors)
+        return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "layer %d (%s) has no tensor %d (it has %d)", i,
+                        L->def->name, t, L->info.n_tensors);
+    *info = L->tensor[t].info;
+    return CNN_OK;
+}
+
+const char *cnn_model_tensor_name(const cnn_model *m, int32_t i, int32_t t) {
+    const cnn_layer *L = layer_at(m, i);
+    return L && t >= 0 && t < L->info.n_tensors ? L->tensor[t].name : NULL;
+}
+
+int32_t cnn_model_tensor_index(const cnn_model *m, int32_t i, const char *name) {
+    const cnn_layer *L = layer_at(m, i);
+    if (!L || !name) return -1;
+    for (int32_t t = 0; t < L->info.n_tensors; t++)
+        if (strcmp(L->tensor[t].name, name) == 0) return t;
+    return -1;
+}
+
+float *cnn_model_tensor(cnn_model *m, int32_t i, int32_t t) {
+    const cnn_layer *L = layer_at(m, i);
+    return L && t >= 0 && t < L->info.n_tensors ? m->params + L->tensor_offset[t] : NULL;
+}
 
 float *cnn_model_kernel(cnn_model *m, int32_t i) {
-    if (!m || i < 0 || i >= m->n_layers || !m->layers[i].info.kernel_size) return NULL;
-    return m->params + m->layers[i].kernel_offset;
+    return cnn_model_tensor(m, i, cnn_model_tensor_index(m, i, "kernel"));
 }
 
 float *cnn_model_bias(cnn_model *m, int32_t i) {
-    if (!m || i < 0 || i >= m->n_layers || !m->layers[i].info.bias_size) return NULL;
-    return m->params + m->layers[i].bias_offset;
+    return cnn_model_tensor(m, i, cnn_model_tensor_index(m, i, "bias"));
 }
 
 /* ─── The block: parameters, training state, activations ───────────────────────────────── */
 
 /* The block's layout, in floats, every part 16-byte aligned:
- *   params | grads | opt_m | opt_v | work | acts | logits | targets | dacts
- * grads, opt_m, opt_v and dacts exist only once training memory is set up
+ *   params | grads | opt_m | opt_v | work | acts | logits | targets | dacts | preacts | saved
+ * grads, opt_m, opt_v, dacts, preacts and saved exist only once training memory is set up
  * (cnn_model_set_optimizer, cnn_model_gradients); work, acts, logits and targets once a batch
- * is reserved. params, grads, opt_m, opt_v: P = params_floats each. work: the packed weights of
- * one layer at a time (work_floats, the largest layer's). acts, dacts: A = act_per_image per
+ * is reserved. params, grads, opt_m, opt_v: P = params_floats each. work: one layer's
+ * workspace at a time (work_floats, the largest layer's). acts, dacts: A = act_per_image per
  * image (the input and every layer's output). logits (the last layer's output before its
  * activation) and targets (room for labels): O = the last layer's outputs, rounded up to 4,
- * per image. */
+ * per image. preacts: the outputs before their activation of layers whose activation's
+ * derivative needs them. saved: what each layer's forward keeps for its backward. */
+static uint64_t saved_floats(const cnn_model *m, int32_t capacity) {
+    uint64_t s = 0;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        const cnn_layer *L = &m->layers[i];
+        if (L->def->saved_floats) s += round_up4(L->def->saved_floats(L, capacity));
+    }
+    return s;
+}
+
 static uint64_t fixed_floats(const cnn_model *m, int32_t capacity, bool training) {
     return (uint64_t)m->params_floats * (training ? 4 : 1) + (capacity ? (uint64_t)m->work_floats : 0);
 }
 
 static uint64_t block_floats(const cnn_model *m, int32_t capacity, bool training) {
     const uint64_t A = m->act_per_image, O = round_up4(m->layers[m->n_layers - 1].out_size);
-    return fixed_floats(m, capacity, training) + (A * (training ? 2 : 1) + 2 * O) * (uint64_t)capacity;
+    uint64_t per_image = A + 2 * O;
+    if (training) per_image += A + m->preact_per_image;
+    return fixed_floats(m, capacity, training) + per_image * (uint64_t)capacity +
+           (training && capacity ? saved_floats(m, capacity) : 0);
 }
 
 cnn_status cnn_model_resize_block(cnn_model *m, int32_t capacity, bool training) {
@@ -451,6 +267,8 @@ cnn_status cnn_model_resize_block(cnn_model *m, int32_t capacity, bool training)
     free(m->block);
     const size_t A = m->act_per_image * (size_t)capacity;
     const size_t O = round_up4(m->layers[m->n_layers - 1].out_size) * (size_t)capacity;
+    const size_t PA = m->preact_per_image * (size_t)capacity;
+    const bool train_acts = capacity && training;
     m->block = block;
     m->params = block;
     m->grads = training ? block + P : NULL;
@@ -460,7 +278,16 @@ cnn_status cnn_model_resize_block(cnn_model *m, int32_t capacity, bool training)
     m->acts = capacity ? rest : NULL;
     m->logits = capacity ? rest + A : NULL;
     m->targets = capacity ? rest + A + O : NULL;
-    m->dacts = capacity && training ? rest + A + 2 * O : NULL;
+    m->dacts = train_acts ? rest + A + 2 * O : NULL;
+    m->preacts = train_acts ? rest + 2 * A + 2 * O : NULL;
+    m->saved = train_acts ? rest + 2 * A + 2 * O + PA : NULL;
+    size_t at = 0;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        cnn_layer *L = &m->layers[i];
+        L->saved_floats = train_acts && L->def->saved_floats ? L->def->saved_floats(L, capacity) : 0;
+        L->saved_offset = at;
+        at += round_up4(L->saved_floats);
+    }
     m->capacity = capacity;
     m->training = training;
     return CNN_OK;
@@ -485,61 +312,6 @@ float *cnn_model_output(cnn_model *m, int32_t i) {
     return m->acts + m->layers[i].out_offset * (size_t)m->capacity;
 }
 
-/* Layer i on n images: its input is layer i − 1's output (the input batch for layer 0). */
-static void run_layer(cnn_model *m, const cnn_kernels *k, int32_t i, int32_t n) {
-    const cnn_layer *L = &m->layers[i];
-    const cnn_layer_info *info = &L->info;
-    const size_t cap = (size_t)m->capacity;
-    const float *in = m->acts + (i ? m->layers[i - 1].out_offset : 0) * cap;
-    float *out = m->acts + L->out_offset * cap;
-    const float *kernel = m->params + L->kernel_offset, *bias = m->params + L->bias_offset;
-    const bool last = i == m->n_layers - 1;
-    /* A ReLU on conv2d or dense is fused into their stores (not on the last layer, whose
-     * pre-activation values are kept as the logits). */
-    const bool fuse = !last && info->spec.activation == CNN_ACT_RELU &&
-                      (info->spec.type == CNN_LAYER_CONV2D || info->spec.type == CNN_LAYER_DENSE);
-    switch (info->spec.type) {
-    case CNN_LAYER_CONV2D: cnn_conv2d_forward(k, out, in, kernel, bias, info, n, m->work, fuse); break;
-    case CNN_LAYER_MAXPOOL2D:
-    case CNN_LAYER_AVGPOOL2D: cnn_pool2d_forward(k, out, in, info, n); break;
-    case CNN_LAYER_GLOBALAVGPOOL2D:
-    case CNN_LAYER_GLOBALMAXPOOL2D: cnn_global_pool2d_forward(k, out, in, info, n); break;
-    case CNN_LAYER_DENSE: cnn_dense_forward(k, out, in, kernel, bias, info, n, m->work, fuse); break;
-    case CNN_LAYER_FLATTEN:
-    case CNN_LAYER_ACTIVATION:
-        /* Identity before the activation. A linear flatten shares its input's memory. */
-        if (out != in) memcpy(out, in, (size_t)n * L->out_size * sizeof(float));
-        break;
-    default: assert(!"layer type validated at build time");
-    }
-    const size_t rows = (size_t)n * (size_t)info->out_h * (size_t)info->out_w;
-    if (last) /* keep the last pre-activation: stable losses need the logits */
-        memcpy(m->logits, out, (size_t)n * L->out_size * sizeof(float));
-    if (!fuse) cnn_activation_forward(k, out, out, info->spec.activation, rows, (size_t)info->out_c);
-}
-
-void cnn_model_run(cnn_model *m, int32_t n) {
-    const cnn_kernels *k = cnn_kernels_current();
-    for (int32_t i = 0; i < m->n_layers; i++) run_layer(m, k, i, n);
-}
-
-cnn_status cnn_model_forward_layer(cnn_model *m, int32_t i, int32_t n) {
-    if (!m) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "forward_layer: model is NULL");
-    if (i < 0 || i >= m->n_layers)
-        return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "layer index %d out of range: model has %d layers",
-                        i, m->n_layers);
-    if (n < 1 || n > m->capacity)
-        return cnn_fail(CNN_STATUS_INVALID_ARGUMENT,
-                        "forward: batch of %d images, but room is reserved for %d", n, m->capacity);
-    run_layer(m, cnn_kernels_current(), i, n);
-    return CNN_OK;
-}
-
-cnn_status cnn_model_forward(cnn_model *m, int32_t n) {
-    if (!m) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "forward: model is NULL");
-    if (n < 1 || n > m->capacity)
-        return cnn_fail(CNN_STATUS_INVALID_ARGUMENT,
-                        "forward: batch of %d images, but room is reserved for %d", n, m->capacity);
-    cnn_model_run(m, n);
-    return CNN_OK;
+float *cnn_model_layer_input(cnn_model *m, int32_t i) {
+    return m->acts + (i ? m->layers[i - 1].out_offset : 0) * (size_t)m->capacity;
 }

@@ -1,102 +1,138 @@
-/* pool2d.c — max and average pooling over kh×kw windows, and global pooling. NHWC.
+/* pool2d.c — max and average pooling over kh×kw windows, NHWC: stride, padding (valid, same,
+ * explicit per side), ceilMode, dilation (max), countIncludePad (average).
  *
- * Padding ('same') follows TensorFlow: padded cells never win a max, and an average divides by
- * the number of window cells that lie inside the input (not by kh·kw). The per-image work is
- * the pool2d kernel pair (kernels-*.c): each output pixel reduces its window with whole-channel
- * vectors (C values are contiguous in NHWC). */
+ * Padded cells never win a max. An average divides by the number of window cells inside the
+ * input (TensorFlow's rule and the default), or with countIncludePad by the window's cells
+ * inside the padded input (PyTorch/ONNX count_include_pad). The per-image work is the pool2d
+ * kernel pair (kernels-*.c): each output pixel reduces its window with whole-channel vectors
+ * (C values are contiguous in NHWC). */
 #include "internal.h"
 
-static inline int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-static inline int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
+/* stride 0: the window size */
+#define COMMON_OPTIONS CNN_WINDOW_OPTIONS("window", 0), \
+    { CNN_OPT_CEIL_MODE, "ceilMode", { .i = 0 }, 0, 1, 0, 0 }
 
-void cnn_pool2d_forward(const cnn_kernels *k, float *out, const float *in,
-                        const cnn_layer_info *info, int32_t n) {
-    const size_t in_image = (size_t)info->in_h * info->in_w * info->in_c;
-    const size_t out_image = (size_t)info->out_h * info->out_w * info->out_c;
-    /* Shape inference guarantees every window overlaps the input (pool2d kernels rely on it). */
-    for (int32_t b = 0; b < n; b++) k->pool2d(out + (size_t)b * out_image, in + (size_t)b * in_image, info);
+static const cnn_option_rule MAX_OPTIONS[] = {
+    COMMON_OPTIONS,
+    CNN_DILATION_OPTIONS,
+};
+
+static const cnn_option_rule AVG_OPTIONS[] = {
+    COMMON_OPTIONS,
+    { CNN_OPT_COUNT_INCLUDE_PAD, "countIncludePad", { .i = 0 }, 0, 1, 0, 0 },
+};
+
+static cnn_pool_geom geometry(const cnn_layer *L) {
+    const cnn_layer_info *i = &L->info;
+    const cnn_value *o = L->opt;
+    const bool is_max = i->type == CNN_LAYER_MAXPOOL2D;
+    cnn_pool_geom g;
+    g.H = i->in_h; g.W = i->in_w; g.C = i->in_c; g.OH = i->out_h; g.OW = i->out_w;
+    g.KH = o[CNN_OPT_KERNEL_H].i; g.KW = o[CNN_OPT_KERNEL_W].i;
+    g.SH = o[CNN_OPT_STRIDE_H].i ? o[CNN_OPT_STRIDE_H].i : g.KH;
+    g.SW = o[CNN_OPT_STRIDE_W].i ? o[CNN_OPT_STRIDE_W].i : g.KW;
+    g.DH = is_max ? o[CNN_OPT_DILATION_H].i : 1;
+    g.DW = is_max ? o[CNN_OPT_DILATION_W].i : 1;
+    g.PT = i->pad_top; g.PB = i->pad_bottom; g.PL = i->pad_left; g.PR = i->pad_right;
+    g.is_max = is_max;
+    g.count_include_pad = !is_max && o[CNN_OPT_COUNT_INCLUDE_PAD].i;
+    return g;
 }
 
-void cnn_global_pool2d_forward(const cnn_kernels *k, float *out, const float *in,
-                               const cnn_layer_info *info, int32_t n) {
-    const size_t C = (size_t)info->in_c, cells = (size_t)info->in_h * info->in_w;
-    const bool is_max = info->spec.type == CNN_LAYER_GLOBALMAXPOOL2D;
-    for (int32_t b = 0; b < n; b++) {
-        const float *img = in + (size_t)b * cells * C;
-        float *o = out + (size_t)b * C;
-        for (size_t c = 0; c < C; c++) o[c] = img[c];
-        for (size_t i = 1; i < cells; i++) {
-            if (is_max) k->vmax_acc(o, img + i * C, C);
-            else k->vadd_acc(o, img + i * C, C);
-        }
-        if (!is_max) k->vscale(o, 1.0f / (float)cells, C);
+/* Every window must hold an input cell: with large explicit pads or dilation one could lie
+ * wholly in the padding, and its max or average would mean nothing. */
+static cnn_status check_windows(int32_t index, const char *tname, const char *axis, int32_t out,
+                                int32_t s, int32_t pad, int32_t k, int32_t d, int32_t size) {
+    for (int32_t o = 0; o < out; o++) {
+        int32_t first, end, count;
+        cnn_window_cells(o * s - pad, k, d, size, &first, &end, &count);
+        if (!count)
+            return cnn_fail(CNN_STATUS_BAD_LAYER,
+                            "layer %d (%s): window %d along the %s lies wholly in the padding (pad %d, window %d)",
+                            index, tname, o, axis, pad, k);
     }
+    return CNN_OK;
 }
 
-/* Backward of max/avg pooling: din (n, H, W, C) += the share of dz each input cell had.
- * Max: the gradient goes to the cell that won the forward max, found again here by the
- * forward's own rule (scan in window order, a later cell wins only if strictly greater), so
- * forward stores no argmax and a fused activation does not matter. Avg: dz / (cells inside
- * the input) to each of those cells. */
-void cnn_pool2d_backward(float *din, const float *dz, const float *in,
-                         const cnn_layer_info *info, int32_t n) {
-    const int32_t H = info->in_h, W = info->in_w, C = info->in_c;
-    const int32_t OH = info->out_h, OW = info->out_w;
-    const int32_t KH = info->spec.kernel_h, KW = info->spec.kernel_w;
-    const int32_t SH = info->spec.stride_h, SW = info->spec.stride_w;
-    const int32_t PT = info->pad_top, PL = info->pad_left;
-    const bool is_max = info->spec.type == CNN_LAYER_MAXPOOL2D;
-    const size_t in_image = (size_t)H * W * C, out_image = (size_t)OH * OW * C;
+static cnn_status infer(cnn_layer *L, int32_t index) {
+    cnn_pool_geom g = geometry(L);
+    int32_t oh, ow;
+    CNN_TRY(cnn_window_2d(L, index, "window", g.KH, g.KW, g.SH, g.SW, g.DH, g.DW,
+                          L->opt[CNN_OPT_CEIL_MODE].i != 0, &oh, &ow));
+    CNN_TRY(cnn_set_output(L, index, 3, oh, ow, L->info.in_c));
+    g = geometry(L);
+    CNN_TRY(check_windows(index, L->def->name, "height", oh, g.SH, g.PT, g.KH, g.DH, g.H));
+    CNN_TRY(check_windows(index, L->def->name, "width", ow, g.SW, g.PL, g.KW, g.DW, g.W));
+    return CNN_OK;
+}
 
-    for (int32_t b = 0; b < n; b++) {
-        const float *img = in + (size_t)b * in_image;
-        float *dimg = din + (size_t)b * in_image;
-        const float *g = dz + (size_t)b * out_image;
-        for (int32_t oy = 0; oy < OH; oy++) {
-            const int32_t y0 = oy * SH - PT;
-            const int32_t ya = max_i32(y0, 0), yb = min_i32(y0 + KH, H);
-            for (int32_t ox = 0; ox < OW; ox++, g += C) {
-                const int32_t x0 = ox * SW - PL;
-                const int32_t xa = max_i32(x0, 0), xb = min_i32(x0 + KW, W);
-                if (!is_max) {
-                    const float share = 1.0f / (float)((yb - ya) * (xb - xa));
+static void forward(const cnn_layer_run *r) {
+    const cnn_pool_geom g = geometry(r->L);
+    const size_t in_image = (size_t)g.H * g.W * g.C, out_image = (size_t)g.OH * g.OW * g.C;
+    for (int32_t b = 0; b < r->n; b++)
+        r->k->pool2d(r->out + (size_t)b * out_image, r->in + (size_t)b * in_image, &g);
+}
+
+/* Backward: din (n, H, W, C) += the share of dz each input cell had. Max: the gradient goes
+ * to the cell that won the forward max, found again here by the forward's own rule (scan in
+ * window order, a later cell wins only if strictly greater), so forward stores no argmax and
+ * a fused activation does not matter. Average: dz / divisor to each cell inside the input. */
+static void backward(const cnn_layer_run *r) {
+    if (!r->din) return;
+    const cnn_pool_geom g = geometry(r->L);
+    const int32_t W = g.W, C = g.C;
+    const size_t in_image = (size_t)g.H * g.W * g.C, out_image = (size_t)g.OH * g.OW * g.C;
+    for (int32_t b = 0; b < r->n; b++) {
+        const float *img = r->in + (size_t)b * in_image;
+        float *dimg = r->din + (size_t)b * in_image;
+        const float *gz = r->dz + (size_t)b * out_image;
+        for (int32_t oy = 0; oy < g.OH; oy++) {
+            int32_t ya, yb, ny;
+            cnn_window_cells(oy * g.SH - g.PT, g.KH, g.DH, g.H, &ya, &yb, &ny);
+            for (int32_t ox = 0; ox < g.OW; ox++, gz += C) {
+                int32_t xa, xb, nx;
+                cnn_window_cells(ox * g.SW - g.PL, g.KW, g.DW, g.W, &xa, &xb, &nx);
+                if (!g.is_max) {
+                    const float share = 1.0f / (float)cnn_pool_divisor(&g, oy, ox, ny * nx);
                     for (int32_t y = ya; y < yb; y++)
                         for (int32_t x = xa; x < xb; x++) {
                             float *d = dimg + ((size_t)y * W + x) * C;
-                            for (int32_t c = 0; c < C; c++) d[c] += g[c] * share;
+                            for (int32_t c = 0; c < C; c++) d[c] += gz[c] * share;
                         }
                     continue;
                 }
                 for (int32_t c = 0; c < C; c++) {
                     size_t at = ((size_t)ya * W + xa) * C + c;
-                    for (int32_t y = ya; y < yb; y++)
-                        for (int32_t x = xa; x < xb; x++) {
+                    for (int32_t y = ya; y < yb; y += g.DH)
+                        for (int32_t x = xa; x < xb; x += g.DW) {
                             const size_t i = ((size_t)y * W + x) * C + c;
                             if (img[i] > img[at]) at = i;
                         }
-                    dimg[at] += g[c];
+                    dimg[at] += gz[c];
                 }
             }
         }
     }
 }
 
-void cnn_global_pool2d_backward(float *din, const float *dz, const float *in,
-                                const cnn_layer_info *info, int32_t n) {
-    const size_t C = (size_t)info->in_c, cells = (size_t)info->in_h * info->in_w;
-    const bool is_max = info->spec.type == CNN_LAYER_GLOBALMAXPOOL2D;
-    for (int32_t b = 0; b < n; b++) {
-        const float *img = in + (size_t)b * cells * C, *g = dz + (size_t)b * C;
-        float *dimg = din + (size_t)b * cells * C;
-        for (size_t c = 0; c < C; c++) {
-            if (!is_max) {
-                const float share = g[c] / (float)cells;
-                for (size_t i = 0; i < cells; i++) dimg[i * C + c] += share;
-                continue;
-            }
-            size_t win = 0;
-            for (size_t i = 1; i < cells; i++) if (img[i * C + c] > img[win * C + c]) win = i;
-            dimg[win * C + c] += g[c];
-        }
-    }
-}
+const cnn_layer_def cnn_maxpool2d_def = {
+    .type = CNN_LAYER_MAXPOOL2D,
+    .name = "maxpool2d",
+    .flags = CNN_DEF_NEEDS_RANK3,
+    .options = MAX_OPTIONS,
+    .n_options = (int32_t)(sizeof MAX_OPTIONS / sizeof *MAX_OPTIONS),
+    .infer = infer,
+    .forward = forward,
+    .backward = backward,
+};
+
+const cnn_layer_def cnn_avgpool2d_def = {
+    .type = CNN_LAYER_AVGPOOL2D,
+    .name = "avgpool2d",
+    .flags = CNN_DEF_NEEDS_RANK3,
+    .options = AVG_OPTIONS,
+    .n_options = (int32_t)(sizeof AVG_OPTIONS / sizeof *AVG_OPTIONS),
+    .infer = infer,
+    .forward = forward,
+    .backward = backward,
+};

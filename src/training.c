@@ -5,7 +5,8 @@
  * with the activation's derivative on the way → weight decay → optimiser update.
  * Everything lives in the model's block (model.c); nothing here allocates.
  *
- * Not here: the layers' own backward arithmetic (conv2d.c, pool2d.c, dense.c, activation.c). */
+ * Not here: the layers' own backward arithmetic (each layer type's file, through its
+ * cnn_layer_def), and the activations' derivatives (activation.c). */
 #include "internal.h"
 
 #include <math.h>
@@ -33,12 +34,12 @@ static bool in_unit(float v) { return v >= 0.0f && v < 1.0f; } /* [0, 1), NaN fa
 static cnn_status check_loss(const cnn_model *m, int32_t loss, const char *where) {
     const cnn_layer_info *last = &m->layers[m->n_layers - 1].info;
     if (loss == CNN_LOSS_CROSSENTROPY) {
-        if (last->spec.activation != CNN_ACT_SOFTMAX)
+        if (last->activation != CNN_ACT_SOFTMAX)
             return cnn_fail(CNN_STATUS_INVALID_ARGUMENT,
                             "%s: cross-entropy needs a softmax output, but the last layer (%d, %s) "
                             "has activation %s",
-                            where, m->n_layers - 1, cnn_layer_type_name(last->spec.type),
-                            cnn_activation_name(last->spec.activation));
+                            where, m->n_layers - 1, cnn_layer_type_name(last->type),
+                            cnn_activation_name(last->activation));
         if (last->out_h * last->out_w != 1) /* a map's softmax is per pixel: not one distribution */
             return cnn_fail(CNN_STATUS_INVALID_ARGUMENT,
                             "%s: cross-entropy needs one class distribution per image, but the last layer "
@@ -78,7 +79,7 @@ cnn_status cnn_model_set_optimizer(cnn_model *m, const cnn_optimizer *o) {
     BAD(o->schedule == CNN_SCHEDULE_COSINE &&
             !(o->min_learning_rate >= 0.0f && o->min_learning_rate <= o->learning_rate),
         "cosine schedule: minLearningRate must be in [0, learningRate]");
-    BAD(o->reserved[0] || o->reserved[1], "reserved fields must be 0");
+    BAD(o->reserved, "reserved fields must be 0");
 #undef BAD
     if (!m->training) {
         s = cnn_model_resize_block(m, m->capacity, true);
@@ -89,6 +90,15 @@ cnn_status cnn_model_set_optimizer(cnn_model *m, const cnn_optimizer *o) {
     m->step = 0;
     memset(m->opt_m, 0, m->params_floats * sizeof(float));
     memset(m->opt_v, 0, m->params_floats * sizeof(float));
+    return CNN_OK;
+}
+
+cnn_status cnn_model_restore_optimizer(cnn_model *m, const cnn_optimizer *opt, uint32_t step,
+                                       const uint8_t *state_m, const uint8_t *state_v) {
+    CNN_TRY(cnn_model_set_optimizer(m, opt));
+    m->step = step;
+    cnn_read_floats(m->opt_m, state_m, m->n_trainable);
+    cnn_read_floats(m->opt_v, state_v, m->n_trainable);
     return CNN_OK;
 }
 
@@ -159,8 +169,9 @@ static cnn_status loss_and_grad(cnn_model *m, int32_t loss_type, const void *lab
             correct += best == tbest;
         }
     }
-    if (dz && loss_type == CNN_LOSS_MSE) /* through the output activation */
-        cnn_activation_backward(dz, dz, y, L->info.spec.activation,
+    if (dz && loss_type == CNN_LOSS_MSE) /* through the output activation (x: the logits) */
+        cnn_activation_backward(dz, dz, y, z, L->info.activation, L->opt[CNN_OPT_ALPHA].f,
+                                L->opt[CNN_OPT_BETA].f,
                                 (size_t)n * (size_t)L->info.out_h * (size_t)L->info.out_w,
                                 (size_t)L->info.out_c);
     if (loss_out) *loss_out = (float)(total / n);
@@ -171,44 +182,42 @@ static cnn_status loss_and_grad(cnn_model *m, int32_t loss_type, const void *lab
 /* ─── Backpropagation ───────────────────────────────────────────────────────────────────── */
 
 /* With ∂L/∂(last pre-activation) in the last layer's dacts, fills grads (zeroed first) and
- * every dacts; the input's gradient only if want_input. */
-static void backward(cnn_model *m, int32_t n, bool want_input) {
+ * every dacts; the input's gradient only if want_input. `training`: as the forward pass ran
+ * (batch statistics, dropout masks). */
+static void backward(cnn_model *m, int32_t n, bool want_input, bool training) {
     const cnn_kernels *k = cnn_kernels_current();
     const size_t cap = (size_t)m->capacity;
     memset(m->grads, 0, m->n_params * sizeof(float));
     for (int32_t i = m->n_layers - 1; i >= 0; i--) {
         const cnn_layer *L = &m->layers[i];
-        const cnn_layer_info *info = &L->info;
-        const float *dz = m->dacts + L->out_offset * cap;             /* ∂L/∂ pre-activation */
         const size_t in_off = i ? m->layers[i - 1].out_offset : 0;
-        const float *in = m->acts + in_off * cap;
-        float *din = (i || want_input) ? m->dacts + in_off * cap : NULL;
-        const size_t in_n = (size_t)n * (size_t)info->in_h * info->in_w * info->in_c;
-        const bool identity = info->spec.type == CNN_LAYER_FLATTEN || info->spec.type == CNN_LAYER_ACTIVATION;
-        if (din && !identity) memset(din, 0, in_n * sizeof(float));
-        float *dkernel = m->grads + L->kernel_offset, *dbias = m->grads + L->bias_offset;
-        const float *kernel = m->params + L->kernel_offset;
-        switch (info->spec.type) {
-        case CNN_LAYER_CONV2D: cnn_conv2d_backward(k, din, dkernel, dbias, dz, in, kernel, info, n); break;
-        case CNN_LAYER_DENSE: cnn_dense_backward(k, din, dkernel, dbias, dz, in, kernel, info, n); break;
-        case CNN_LAYER_MAXPOOL2D:
-        case CNN_LAYER_AVGPOOL2D:
-            if (din) cnn_pool2d_backward(din, dz, in, info, n);
-            break;
-        case CNN_LAYER_GLOBALAVGPOOL2D:
-        case CNN_LAYER_GLOBALMAXPOOL2D:
-            if (din) cnn_global_pool2d_backward(din, dz, in, info, n);
-            break;
-        default: /* identity: a linear flatten shares memory (din == dz) */
-            if (din && din != dz) memcpy(din, dz, in_n * sizeof(float));
+        cnn_layer_run r;
+        memset(&r, 0, sizeof r);
+        r.k = k;
+        r.L = L;
+        r.n = n;
+        r.in = m->acts + in_off * cap;
+        r.out = m->acts + L->out_offset * cap;
+        r.work = m->work;
+        r.training = training;
+        r.saved = m->saved + L->saved_offset;
+        r.seed = (m->opt.seed ^ (m->step * 0x9E3779B9u)) + (uint32_t)i * 0x85EBCA6Bu; /* as forward */
+        r.dz = m->dacts + L->out_offset * cap;             /* ∂L/∂ pre-activation */
+        r.din = (i || want_input) ? m->dacts + in_off * cap : NULL;
+        for (int32_t t = 0; t < L->info.n_tensors; t++) {
+            r.t[t] = m->params + L->tensor_offset[t];
+            r.dt[t] = L->tensor[t].info.trainable ? m->grads + L->tensor_offset[t] : NULL;
         }
+        const size_t in_n = (size_t)n * (size_t)L->info.in_h * L->info.in_w * L->info.in_c;
+        if (r.din && r.din != r.dz) memset(r.din, 0, in_n * sizeof(float)); /* a linear flatten: same memory */
+        L->def->backward(&r);
         if (i == 0) break;
         /* ∂L/∂(previous output) → ∂L/∂(previous pre-activation), in place */
-        const cnn_layer_info *prev = &m->layers[i - 1].info;
-        cnn_activation_backward(m->dacts + in_off * cap, m->dacts + in_off * cap, in,
-                                prev->spec.activation,
-                                (size_t)n * (size_t)prev->out_h * (size_t)prev->out_w,
-                                (size_t)prev->out_c);
+        const cnn_layer *P = &m->layers[i - 1];
+        const cnn_layer_info *prev = &P->info;
+        cnn_activation_backward(r.din, r.din, r.in, P->keep_preact ? m->preacts + P->preact_offset * cap : NULL,
+                                prev->activation, P->opt[CNN_OPT_ALPHA].f, P->opt[CNN_OPT_BETA].f,
+                                (size_t)n * (size_t)prev->out_h * (size_t)prev->out_w, (size_t)prev->out_c);
     }
 }
 
@@ -226,16 +235,20 @@ static cnn_status check_batch(const cnn_model *m, const void *labels, int32_t n,
 static void optimizer_update(cnn_model *m) {
     const cnn_optimizer *o = &m->opt;
     const float lr = cnn_model_learning_rate(m);
-    /* L2 weight decay on kernels: g += wd · w */
+    /* L2 weight decay on kernels (the tensors that declare it): g += wd · w */
     if (o->weight_decay > 0.0f)
         for (int32_t i = 0; i < m->n_layers; i++) {
             const cnn_layer *L = &m->layers[i];
-            float *g = m->grads + L->kernel_offset;
-            const float *w = m->params + L->kernel_offset;
-            for (int32_t j = 0; j < L->info.kernel_size; j++) g[j] += o->weight_decay * w[j];
+            for (int32_t t = 0; t < L->info.n_tensors; t++) {
+                if (!L->tensor[t].decay) continue;
+                float *g = m->grads + L->tensor_offset[t];
+                const float *w = m->params + L->tensor_offset[t];
+                for (int32_t j = 0; j < L->tensor[t].info.size; j++) g[j] += o->weight_decay * w[j];
+            }
         }
+    /* the trainable tensors only: the state (moving statistics) lies after them */
     float *w = m->params, *g = m->grads, *v = m->opt_m, *s = m->opt_v;
-    const size_t P = m->n_params;
+    const size_t P = m->n_trainable;
     if (o->type == CNN_OPTIMIZER_SGD) {
         const float mu = o->momentum;
         if (mu == 0.0f) {
@@ -266,12 +279,12 @@ cnn_status cnn_model_train_step(cnn_model *m, const void *labels, int32_t n, flo
     if (s != CNN_OK) return s;
     if (!m->has_optimizer)
         return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "train_step: no optimizer is set");
-    cnn_model_run(m, n);
+    cnn_model_run(m, n, true);
     const cnn_layer *L = &m->layers[m->n_layers - 1];
     s = loss_and_grad(m, m->opt.loss, labels, n, m->dacts + L->out_offset * (size_t)m->capacity,
                       loss, correct);
     if (s != CNN_OK) return s;
-    backward(m, n, false);
+    backward(m, n, false, true);
     optimizer_update(m);
     return CNN_OK;
 }
@@ -289,7 +302,7 @@ cnn_status cnn_model_evaluate(cnn_model *m, int32_t loss_type, const void *label
     cnn_status s = check_batch(m, labels, n, "evaluate");
     if (s == CNN_OK) s = check_loss(m, loss_type, "evaluate");
     if (s != CNN_OK) return s;
-    cnn_model_run(m, n);
+    cnn_model_run(m, n, false);
     return loss_and_grad(m, loss_type, labels, n, NULL, loss, correct);
 }
 
@@ -302,22 +315,28 @@ cnn_status cnn_model_gradients(cnn_model *m, int32_t loss_type, const void *labe
         s = cnn_model_resize_block(m, m->capacity, true);
         if (s != CNN_OK) return s;
     }
-    cnn_model_run(m, n);
+    /* the model as it predicts: moving statistics, no dropout (saliency, gradient checks) */
+    cnn_model_run(m, n, false);
     const cnn_layer *L = &m->layers[m->n_layers - 1];
     s = loss_and_grad(m, loss_type, labels, n, m->dacts + L->out_offset * (size_t)m->capacity, loss, NULL);
     if (s != CNN_OK) return s;
-    backward(m, n, true);
+    backward(m, n, true, false);
     return CNN_OK;
 }
 
+float *cnn_model_tensor_grad(cnn_model *m, int32_t i, int32_t t) {
+    if (!m || !m->training || i < 0 || i >= m->n_layers) return NULL;
+    const cnn_layer *L = &m->layers[i];
+    if (t < 0 || t >= L->info.n_tensors || !L->tensor[t].info.trainable) return NULL;
+    return m->grads + L->tensor_offset[t];
+}
+
 float *cnn_model_kernel_grad(cnn_model *m, int32_t i) {
-    if (!m || !m->training || i < 0 || i >= m->n_layers || !m->layers[i].info.kernel_size) return NULL;
-    return m->grads + m->layers[i].kernel_offset;
+    return cnn_model_tensor_grad(m, i, cnn_model_tensor_index(m, i, "kernel"));
 }
 
 float *cnn_model_bias_grad(cnn_model *m, int32_t i) {
-    if (!m || !m->training || i < 0 || i >= m->n_layers || !m->layers[i].info.bias_size) return NULL;
-    return m->grads + m->layers[i].bias_offset;
+    return cnn_model_tensor_grad(m, i, cnn_model_tensor_index(m, i, "bias"));
 }
 
 float *cnn_model_input_grad(cnn_model *m) { return m && m->dacts ? m->dacts : NULL; }

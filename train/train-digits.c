@@ -20,23 +20,11 @@
 
 #include "../src/cnn.h"
 #include "augment.h"
+#include "lenet5.h"
 #include "mnist.h"
 
 #define MAX_THREADS 8
 
-static const cnn_layer_spec LENET[] = {
-    { .type = CNN_LAYER_CONV2D, .units = 6, .kernel_h = 5, .kernel_w = 5, .stride_h = 1, .stride_w = 1,
-      .padding = CNN_PAD_SAME, .activation = CNN_ACT_RELU },
-    { .type = CNN_LAYER_MAXPOOL2D, .kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2 },
-    { .type = CNN_LAYER_CONV2D, .units = 16, .kernel_h = 5, .kernel_w = 5, .stride_h = 1, .stride_w = 1,
-      .activation = CNN_ACT_RELU },
-    { .type = CNN_LAYER_MAXPOOL2D, .kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2 },
-    { .type = CNN_LAYER_FLATTEN },
-    { .type = CNN_LAYER_DENSE, .units = 120, .activation = CNN_ACT_RELU },
-    { .type = CNN_LAYER_DENSE, .units = 84, .activation = CNN_ACT_RELU },
-    { .type = CNN_LAYER_DENSE, .units = 10, .activation = CNN_ACT_SOFTMAX },
-};
-#define N_LAYERS ((int)(sizeof LENET / sizeof *LENET))
 
 typedef struct options {
     const char *data, *out, *report;
@@ -183,7 +171,7 @@ int main(int argc, char **argv) {
     const int per = (o.batch + o.threads - 1) / o.threads;
     cnn_model *models[MAX_THREADS] = { 0 };
     for (int t = 0; t < o.threads; t++) {
-        TRY(cnn_model_create(&models[t], 28, 28, 1, LENET, N_LAYERS, o.seed), "create");
+        TRY(cnn_model_create(&models[t], 28, 28, 1, LENET, LENET_LAYERS, o.seed), "create");
         TRY(cnn_model_reserve(models[t], per > 256 ? per : 256), "reserve");
     }
     cnn_model *m = models[0];

@@ -4,7 +4,7 @@
 // to test-output/demo/. Any console error or failed request fails the test that caused it.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from './chromium.js';
+import { launchChromium, watchPage, runner, assert } from './chromium.js';
 import { serveDemo } from '../../demo/serve.js';
 
 const out = fileURLToPath(new URL('../../test-output/demo/', import.meta.url));
@@ -12,19 +12,12 @@ mkdirSync(out, { recursive: true });
 const { server, url } = await serveDemo({ port: 0 });
 const browser = await launchChromium();
 
-let passed = 0;
-let failed = 0;
+const suite = runner('demo');
 const problems = [];
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
 
 async function openDemo(viewport) {
   const page = await browser.newPage({ viewport });
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+  watchPage(page, problems);
   await page.goto(url);
   await page.waitForSelector('html[data-ready="true"]', { timeout: 30000 });
   return page;
@@ -32,15 +25,7 @@ async function openDemo(viewport) {
 
 async function test(name, fn) {
   problems.length = 0;
-  try {
-    await fn();
-    if (problems.length) throw new Error(problems.join('\n'));
-    passed++;
-    console.log(`ok      ${name}`);
-  } catch (err) {
-    failed++;
-    console.log(`not ok  ${name}\n  ${String(err.stack || err).split('\n').join('\n  ')}`);
-  }
+  await suite.test(name, fn, problems);
 }
 
 /** Draws strokes (lists of [x, y] in 0..1 of the pad) with real mouse moves. */
@@ -180,5 +165,4 @@ await test('a phone-sized viewport: one column, drawing with touch-sized strokes
 await browser.close();
 server.close();
 console.log(`screenshots: ${out}`);
-console.log(`demo: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+suite.finish();

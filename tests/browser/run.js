@@ -7,7 +7,7 @@
 // fails the test that caused it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from './chromium.js';
+import { launchChromium, watchPage, runner, assert } from './chromium.js';
 import { serveDemo } from '../../demo/serve.js';
 import { createModel } from '../../js/index.js';
 import { LENET } from '../fixtures.js';
@@ -27,32 +27,20 @@ const base = new URL(url).origin;
 
 const browser = await launchChromium();
 
-let passed = 0;
-let failed = 0;
+const suite = runner('browser');
 async function test(name, fn, { allow404 = false } = {}) {
   const page = await browser.newPage();
   const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error' && !(allow404 && /404/.test(m.text()))) problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => { if (r.status() >= 400 && !allow404) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+  watchPage(page, problems, { allow404 });
   try {
-    await page.goto(`${base}/tests/browser/page.html`);
-    await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
-    await fn(page);
-    if (problems.length) throw new Error(problems.join('\n'));
-    passed++;
-    console.log(`ok      ${name}`);
-  } catch (err) {
-    failed++;
-    console.log(`not ok  ${name}\n  ${String(err.stack || err).split('\n').join('\n  ')}`);
+    await suite.test(name, async () => {
+      await page.goto(`${base}/tests/browser/page.html`);
+      await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
+      await fn(page);
+    }, problems);
   } finally {
     await page.close();
   }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
 }
 
 await test('page: createModel + predict equals Node bit for bit', async (page) => {
@@ -118,5 +106,4 @@ await test('predict(ImageData) uses luminance in [0, 1]', async (page) => {
 await browser.close();
 server.close();
 reference.dispose();
-console.log(`browser: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+suite.finish();

@@ -11,6 +11,10 @@
 
 #include "../../src/cnn.h"
 
+/* Sets option CNN_OPT_<key> of a layer spec (cnn_spec_set). */
+#define SET(spec, key, value) cnn_spec_set(&(spec), CNN_OPT_##key, (value))
+#define SETF(spec, key, value) cnn_spec_set_float(&(spec), CNN_OPT_##key, (value))
+
 extern int check_failures; /* failures in the running test */
 
 #define CHECK(cond)                                                                        \

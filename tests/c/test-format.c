@@ -10,11 +10,10 @@ static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v
 
 static cnn_model *small_model(void) {
     cnn_layer_spec L[4] = {
-        { .type = CNN_LAYER_CONV2D, .units = 3, .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1,
-          .padding = CNN_PAD_SAME, .activation = CNN_ACT_RELU },
-        { .type = CNN_LAYER_MAXPOOL2D, .kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2 },
+        { .type = CNN_LAYER_CONV2D, .options = { { CNN_OPT_UNITS, .i = 3 }, { CNN_OPT_KERNEL_H, .i = 3 }, { CNN_OPT_KERNEL_W, .i = 3 }, { CNN_OPT_STRIDE_H, .i = 1 }, { CNN_OPT_STRIDE_W, .i = 1 }, { CNN_OPT_PADDING, .i = CNN_PAD_SAME }, { CNN_OPT_ACTIVATION, .i = CNN_ACT_RELU } } },
+        { .type = CNN_LAYER_MAXPOOL2D, .options = { { CNN_OPT_KERNEL_H, .i = 2 }, { CNN_OPT_KERNEL_W, .i = 2 }, { CNN_OPT_STRIDE_H, .i = 2 }, { CNN_OPT_STRIDE_W, .i = 2 } } },
         { .type = CNN_LAYER_FLATTEN },
-        { .type = CNN_LAYER_DENSE, .units = 4, .activation = CNN_ACT_SOFTMAX },
+        { .type = CNN_LAYER_DENSE, .options = { { CNN_OPT_UNITS, .i = 4 }, { CNN_OPT_ACTIVATION, .i = CNN_ACT_SOFTMAX } } },
     };
     cnn_model *m = NULL;
     CHECK_STATUS(cnn_model_create(&m, 6, 6, 2, L, 4, 7), CNN_OK);
@@ -61,7 +60,7 @@ static void test_round_trip_bit_exact(void) {
     CHECK_STATUS(cnn_model_set_metadata(m, meta, meta_n), CNN_OK);
     size_t size;
     uint8_t *file = save(m, &size);
-    CHECK(memcmp(file, "WCNN\r\n\x1a\n", 8) == 0 && get32(file + 8) == 1 && get32(file + 12) == size);
+    CHECK(memcmp(file, "WCNN\r\n\x1a\n", 8) == 0 && get32(file + 8) == 2 && get32(file + 12) == size);
     cnn_model *r = NULL;
     CHECK_STATUS(cnn_model_load(&r, file, size), CNN_OK);
     if (!r) { free(file); cnn_model_free(m); return; }
@@ -117,10 +116,16 @@ static void test_damaged_files_rejected(void) {
     size_t size;
     uint8_t *good = save(m, &size);
     uint8_t *f = (uint8_t *)malloc(size + 64);
-    /* File layout (no META): header 16 | ARCH 8 + 16 + 4·48 | WGHT 8 + 4·params | END 12 */
-    const size_t arch = 16, arch_body = arch + 8, wght = arch + 8 + 16 + 4 * 48;
+    /* File layout (no META): header 16 | ARCH 8 + 16 + layers | WGHT 8 + 4·params | END 12.
+     * Layer records: type, option count, (key, value) pairs of the non-default options in key
+     * order: conv2d activation, units, kernel_h, kernel_w, padding (8 + 5·8 bytes); maxpool2d
+     * kernel_h/w, stride_h/w (8 + 4·8); flatten (8); dense activation, units (8 + 2·8). */
+    const size_t arch = 16, arch_body = arch + 8, rec0 = arch_body + 16;
+    const size_t wght = arch + 8 + 16 + 48 + 40 + 8 + 24;
     const size_t n_params = cnn_model_param_count(m);
+#define OPT_VALUE(j) (rec0 + 8 + 8 * (j) + 4)   /* layer 0's option j's value */
     CHECK(size == wght + 8 + 4 * n_params + 12);
+    CHECK(get32(good + rec0 + 4) == 5 && get32(good + rec0 + 8 + 8) == CNN_OPT_UNITS);
 
 #define RESET() memcpy(f, good, size)
     RESET(); expect_rejected(f, 0, CNN_STATUS_NOT_A_MODEL, "0 bytes", "empty");
@@ -131,14 +136,12 @@ static void test_damaged_files_rejected(void) {
     RESET(); f[4] = '\n'; expect_rejected(f, size, CNN_STATUS_NOT_A_MODEL, "transferred as text", "crlf");
     RESET(); expect_rejected(f, 10, CNN_STATUS_TRUNCATED, "header needs 16 bytes", "short header");
     RESET(); expect_rejected(f, 5, CNN_STATUS_TRUNCATED, "5 bytes, not even the 8-byte magic", "short magic");
-    RESET(); put32(f + 8, 2); expect_rejected(f, size, CNN_STATUS_UNSUPPORTED_VERSION, "version 2", "version");
+    RESET(); put32(f + 8, 3); expect_rejected(f, size, CNN_STATUS_UNSUPPORTED_VERSION, "version 3", "version");
     RESET(); put32(f + 12, (uint32_t)size - 1);
     expect_rejected(f, size, CNN_STATUS_BAD_FILE, "after its declared end", "declared short");
-    RESET(); expect_rejected(f, size - 40, CNN_STATUS_TRUNCATED, "needs", "cut in weights");
+    RESET(); expect_rejected(f, size - 40, CNN_STATUS_TRUNCATED, "the weights need 676 bytes", "cut in weights");
     RESET(); expect_rejected(f, wght + 8 + 4 * 10, CNN_STATUS_TRUNCATED,
-                             "model file truncated: layer 0 needs 228 weight bytes, 40 remain", "cut in layer 0");
-    RESET(); expect_rejected(f, wght + 8 + 4 * 84 + 12, CNN_STATUS_TRUNCATED,
-                             "layer 3 needs", "cut in layer 3");
+                             "model file truncated: the weights need 676 bytes, 40 remain", "cut in layer 0");
     RESET(); expect_rejected(f, arch_body + 20, CNN_STATUS_TRUNCATED, "ARCH needs", "cut in arch");
     RESET(); expect_rejected(f, size - 2, CNN_STATUS_TRUNCATED, "checksum needs 4 bytes", "cut in crc");
     RESET(); f[size] = 0; put32(f + 12, (uint32_t)size + 1);
@@ -152,25 +155,40 @@ static void test_damaged_files_rejected(void) {
     RESET(); put32(f + arch_body + 12, 0xFFFFFFFFu); fix_crc(f, size);
     expect_rejected(f, size, CNN_STATUS_BAD_FILE, "4294967295 layers", "huge layer count");
     RESET(); put32(f + arch_body + 12, 3); fix_crc(f, size);
-    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "3 layers need", "layer count vs section");
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "ARCH section is 136 bytes, its 3 layers use 112", "layer count vs section");
+    RESET(); put32(f + arch_body + 12, 5); fix_crc(f, size);
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "ARCH ends inside layer 4", "layer count past the section");
     RESET(); put32(f + arch_body, 70000); fix_crc(f, size);
     expect_rejected(f, size, CNN_STATUS_BAD_FILE, "exceeds the limit", "huge input");
     /* layer 0 filters 3 → 4: the architecture needs more weights than the section holds */
-    RESET(); put32(f + arch_body + 16 + 8, 4); fix_crc(f, size);
+    RESET(); put32(f + OPT_VALUE(1), 4); fix_crc(f, size);
     expect_rejected(f, size, CNN_STATUS_BAD_FILE, "WGHT section holds", "weights vs arch");
     /* layer 0 type 42 */
-    RESET(); put32(f + arch_body + 16, 42); fix_crc(f, size);
+    RESET(); put32(f + rec0, 42); fix_crc(f, size);
     expect_rejected(f, size, CNN_STATUS_BAD_FILE, "invalid architecture: layer 0: unknown layer type 42", "type");
     /* layer 0 kernel 1000x1000, valid padding, on a 6x6 input */
-    RESET(); put32(f + arch_body + 16 + 12, 1000); put32(f + arch_body + 16 + 16, 1000);
-    put32(f + arch_body + 16 + 28, CNN_PAD_VALID); fix_crc(f, size);
+    RESET(); put32(f + OPT_VALUE(2), 1000); put32(f + OPT_VALUE(3), 1000);
+    put32(f + OPT_VALUE(4), CNN_PAD_VALID); fix_crc(f, size);
     expect_rejected(f, size, CNN_STATUS_BAD_FILE,
                     "invalid architecture: layer 0 (conv2d): kernel 1000x1000 larger than padded input 6x6", "kernel");
+    /* options: a key twice, key 0, an unknown key, a key of another layer type, too many */
+    RESET(); put32(f + OPT_VALUE(2) - 4, CNN_OPT_UNITS); fix_crc(f, size);
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "layer 0 (conv2d): filters given twice", "option twice");
+    RESET(); put32(f + OPT_VALUE(2) - 4, 0); fix_crc(f, size);
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "layer 0 option 2 has key 0", "option key 0");
+    RESET(); put32(f + OPT_VALUE(2) - 4, 9999); fix_crc(f, size);
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "layer 0 (conv2d): unknown option key 9999", "unknown key");
+    RESET(); put32(f + OPT_VALUE(2) - 4, CNN_OPT_EPSILON); fix_crc(f, size);
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "layer 0 (conv2d): epsilon does not apply to conv2d", "foreign key");
+    RESET(); put32(f + rec0 + 4, 21); fix_crc(f, size);
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "layer 0 has 21 options, at most 20", "too many options");
+    RESET(); put32(f + rec0 + 4, 0x7FFFFFFF); fix_crc(f, size);
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "options, at most 20", "huge option count");
     /* the header's declared size is larger than the sections */
     RESET(); put32(f + 12, (uint32_t)size + 8); fix_crc(f, size);
     expect_rejected(f, size, CNN_STATUS_BAD_FILE, "header declares", "declared long");
-    /* filters 2^31-1: the multiplication must not overflow into a small number */
-    RESET(); put32(f + arch_body + 16 + 8, 0x7FFFFFFF); fix_crc(f, size);
+    /* filters 2^31-1: over the limit, never multiplied into a small number */
+    RESET(); put32(f + OPT_VALUE(1), 0x7FFFFFFF); fix_crc(f, size);
     expect_rejected(f, size, CNN_STATUS_TOO_LARGE, "exceeds the limit", "overflow");
     RESET(); put32(f + wght + 4, 0xFFFFFFF0u); fix_crc(f, size);
     expect_rejected(f, size, CNN_STATUS_BAD_FILE, "WGHT section holds 4294967280 bytes", "wght size");
@@ -244,7 +262,62 @@ static void test_metadata_rules(void) {
     cnn_model_free(m);
 }
 
+/* A version-1 file (12 int32 per layer record, docs/model-format.md §7) of the small model,
+ * written here byte by byte: it loads with the same layers and weights, runs bit-identically,
+ * and saves as the version-2 file of the same model. */
+static void test_version1_files_load(void) {
+    cnn_model *m = small_model();
+    const int32_t records[4][12] = {
+        { CNN_LAYER_CONV2D, CNN_ACT_RELU, 3, 3, 3, 1, 1, CNN_PAD_SAME, 0, 0, 0, 0 },
+        { CNN_LAYER_MAXPOOL2D, 0, 0, 2, 2, 2, 2, 0, 0, 0, 0, 0 },
+        { CNN_LAYER_FLATTEN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+        { CNN_LAYER_DENSE, CNN_ACT_SOFTMAX, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+    };
+    const size_t P = cnn_model_param_count(m);
+    const size_t size = 16 + 8 + 16 + 4 * 48 + 8 + 4 * P + 12;
+    uint8_t *f = (uint8_t *)calloc(size, 1);
+    memcpy(f, "WCNN\r\n\x1a\n", 8);
+    put32(f + 8, 1); put32(f + 12, (uint32_t)size);
+    uint8_t *p = f + 16;
+    memcpy(p, "ARCH", 4); put32(p + 4, 16 + 4 * 48);
+    put32(p + 8, 6); put32(p + 12, 6); put32(p + 16, 2); put32(p + 20, 4);
+    p += 24;
+    for (int i = 0; i < 4; i++) for (int j = 0; j < 12; j++, p += 4) put32(p, (uint32_t)records[i][j]);
+    memcpy(p, "WGHT", 4); put32(p + 4, (uint32_t)(4 * P));
+    memcpy(p + 8, cnn_model_kernel(m, 0), 4 * P);   /* v1: each layer's kernel then bias */
+    p += 8 + 4 * P;
+    memcpy(p, "END ", 4); put32(p + 4, 4);
+    fix_crc(f, size);
+    cnn_model *r = NULL;
+    CHECK_STATUS(cnn_model_load(&r, f, size), CNN_OK);
+    if (r) {
+        for (int i = 0; i < 4; i++) {
+            cnn_layer_info a, b;
+            cnn_model_layer_info(m, i, &a);
+            cnn_model_layer_info(r, i, &b);
+            CHECK(memcmp(&a, &b, sizeof a) == 0);
+        }
+        float a[4], b[4];
+        forward_random(m, a, 4);
+        forward_random(r, b, 4);
+        CHECK(memcmp(a, b, sizeof a) == 0);
+        size_t n1, n2;
+        uint8_t *s1 = save(m, &n1), *s2 = save(r, &n2);
+        CHECK(n1 == n2 && memcmp(s1, s2, n1) == 0);
+        free(s1); free(s2);
+    }
+    /* version 1's rules still hold: a reserved field, or a field a type does not use */
+    put32(f + 16 + 24 + 48 + 40, 1); fix_crc(f, size);              /* maxpool reserved[0] */
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "layer 1: reserved fields must be 0", "v1 reserved");
+    put32(f + 16 + 24 + 48 + 40, 0); put32(f + 16 + 24 + 96 + 8, 5); fix_crc(f, size); /* flatten units */
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "layer 2 (flatten): units does not apply", "v1 units");
+    free(f);
+    cnn_model_free(m);
+    cnn_model_free(r);
+}
+
 TEST_TABLE(format_tests) = {
+    { "format: version-1 files load bit-exactly and save as version 2", test_version1_files_load },
     { "format: save → load round trip is bit-exact", test_round_trip_bit_exact },
     { "format: damaged files rejected with messages", test_damaged_files_rejected },
     { "format: metadata rules", test_metadata_rules },

@@ -131,6 +131,26 @@ static void test_gemm_4x8_matches_scalar(void) {
     CHECK(c == 0.0f && !signbit(c));
 }
 
+/* The pooling geometry shape inference gives a one-layer model of `spec` on (h, w, c). */
+static int pool_geom(const cnn_layer_spec *spec, int h, int w, int c, cnn_pool_geom *g) {
+    cnn_model *m = NULL;
+    CHECK_STATUS(cnn_model_create(&m, h, w, c, spec, 1, 1), CNN_OK);
+    if (!m) return 0;
+    cnn_layer_info info;
+    cnn_model_layer_info(m, 0, &info);
+    const int kh = cnn_model_option(m, 0, CNN_OPT_KERNEL_H), kw = cnn_model_option(m, 0, CNN_OPT_KERNEL_W);
+    const int sh = cnn_model_option(m, 0, CNN_OPT_STRIDE_H), sw = cnn_model_option(m, 0, CNN_OPT_STRIDE_W);
+    const int is_max = info.type == CNN_LAYER_MAXPOOL2D;
+    const cnn_pool_geom r = { h, w, c, info.out_h, info.out_w, kh, kw, sh ? sh : kh, sw ? sw : kw,
+                              is_max ? cnn_model_option(m, 0, CNN_OPT_DILATION_H) : 1,
+                              is_max ? cnn_model_option(m, 0, CNN_OPT_DILATION_W) : 1,
+                              info.pad_top, info.pad_bottom, info.pad_left, info.pad_right, is_max,
+                              is_max ? 0 : cnn_model_option(m, 0, CNN_OPT_COUNT_INCLUDE_PAD) };
+    *g = r;
+    cnn_model_free(m);
+    return 1;
+}
+
 /* pool2d: max and average, valid and same, channels 1 to 9 (below, at, above and between
  * vector tiles, where the last vector overlaps), windows that stride over or overlap. */
 static void test_pool2d_matches_scalar(void) {
@@ -138,18 +158,42 @@ static void test_pool2d_matches_scalar(void) {
     for (int type = CNN_LAYER_MAXPOOL2D; type <= CNN_LAYER_AVGPOOL2D; type++)
         for (int c = 1; c <= 9; c++)
             for (int v = 0; v < 4; v++) {
+                /* the geometry from shape inference of a one-layer model */
+                cnn_layer_spec spec = { .type = type };
+                SET(spec, KERNEL_H, 2 + v % 2); SET(spec, KERNEL_W, 2 + v / 2);
+                SET(spec, STRIDE_H, 1 + v % 2); SET(spec, STRIDE_W, 2);
+                SET(spec, PADDING, v < 2 ? CNN_PAD_VALID : CNN_PAD_SAME);
+                cnn_model *m = NULL;
+                CHECK_STATUS(cnn_model_create(&m, 7, 6, c, &spec, 1, 1), CNN_OK);
+                if (!m) return;
                 cnn_layer_info info;
-                memset(&info, 0, sizeof info);
-                info.spec.type = type;
-                info.spec.kernel_h = 2 + v % 2; info.spec.kernel_w = 2 + v / 2;
-                info.spec.stride_h = 1 + v % 2; info.spec.stride_w = 2;
-                info.spec.padding = v < 2 ? CNN_PAD_VALID : CNN_PAD_SAME;
-                CHECK(cnn_layer_infer(&info, 0, 3, 7, 6, c) == CNN_OK);
+                cnn_model_layer_info(m, 0, &info);
+                cnn_model_free(m);
+                const cnn_pool_geom g = { 7, 6, c, info.out_h, info.out_w, 2 + v % 2, 2 + v / 2, 1 + v % 2, 2, 1, 1,
+                                          info.pad_top, info.pad_bottom, info.pad_left, info.pad_right,
+                                          type == CNN_LAYER_MAXPOOL2D, 0 };
+                /* and the registry's options on the same window: dilation (max), explicit pads
+                 * with countIncludePad (average), ceil-mode windows past the padded edge */
+                cnn_layer_spec spec2 = spec;
+                SET(spec2, PADDING, CNN_PAD_EXPLICIT); SET(spec2, PAD_TOP, 1); SET(spec2, PAD_LEFT, 1);
+                SET(spec2, PAD_BOTTOM, v % 2); SET(spec2, CEIL_MODE, 1);
+                if (type == CNN_LAYER_MAXPOOL2D) { SET(spec2, DILATION_H, 2); SET(spec2, DILATION_W, 1 + v % 2); }
+                else SET(spec2, COUNT_INCLUDE_PAD, v % 2);
+                cnn_pool_geom g2;
+                if (pool_geom(&spec2, 7, 6, c, &g2)) {
+                    const size_t in2 = (size_t)7 * 6 * c, out2 = (size_t)g2.OH * g2.OW * c;
+                    float *x2 = random_buffer(in2, &seed);
+                    float *p0 = (float *)malloc(out2 * sizeof(float)), *p1 = (float *)malloc(out2 * sizeof(float));
+                    cnn_kernels_scalar.pool2d(p0, x2, &g2);
+                    cnn_kernels_wasmsimd.pool2d(p1, x2, &g2);
+                    CHECK(same_bits(p0, p1, out2));
+                    free(x2); free(p0); free(p1);
+                }
                 const size_t in_n = (size_t)7 * 6 * c, out_n = (size_t)info.out_h * info.out_w * c;
                 float *in = random_buffer(in_n, &seed);
                 float *o0 = (float *)malloc(out_n * sizeof(float)), *o1 = (float *)malloc(out_n * sizeof(float));
-                cnn_kernels_scalar.pool2d(o0, in, &info);
-                cnn_kernels_wasmsimd.pool2d(o1, in, &info);
+                cnn_kernels_scalar.pool2d(o0, in, &g);
+                cnn_kernels_wasmsimd.pool2d(o1, in, &g);
                 CHECK(same_bits(o0, o1, out_n));
                 free(in); free(o0); free(o1);
             }
@@ -210,7 +254,7 @@ TEST_TABLE(kernel_tests) = {
     { "kernels: vmax/vadd/vscale/relu simd == scalar at tail sizes", test_elementwise_match_scalar },
     { "kernels: ger_acc (exact) and gemv_t_acc (to rounding) simd vs scalar", test_backward_kernels_match_scalar },
     { "kernels: gemm_4x8 simd == scalar for M 1–9, every nr, K, listed and strided", test_gemm_4x8_matches_scalar },
-    { "kernels: pool2d simd == scalar, channels 1–9, valid/same", test_pool2d_matches_scalar },
+    { "kernels: pool2d simd == scalar, channels 1–9, valid/same/explicit, dilation, countIncludePad", test_pool2d_matches_scalar },
     { "kernels: cnn_use_simd switches the table", test_switch_selects_table },
     TEST_END,
 };

@@ -3,14 +3,12 @@
 #include "check.h"
 
 static cnn_layer_spec conv(int d, int k, int s, int padding) {
-    cnn_layer_spec c = { .type = CNN_LAYER_CONV2D, .units = d, .kernel_h = k, .kernel_w = k,
-                         .stride_h = s, .stride_w = s, .padding = padding };
+    cnn_layer_spec c = { .type = CNN_LAYER_CONV2D, .options = { { CNN_OPT_UNITS, .i = d }, { CNN_OPT_KERNEL_H, .i = k }, { CNN_OPT_KERNEL_W, .i = k }, { CNN_OPT_STRIDE_H, .i = s }, { CNN_OPT_STRIDE_W, .i = s }, { CNN_OPT_PADDING, .i = padding } } };
     return c;
 }
 
 static cnn_layer_spec pool(int type, int k, int s, int padding) {
-    cnn_layer_spec p = { .type = type, .kernel_h = k, .kernel_w = k, .stride_h = s, .stride_w = s,
-                         .padding = padding };
+    cnn_layer_spec p = { .type = type, .options = { { CNN_OPT_KERNEL_H, .i = k }, { CNN_OPT_KERNEL_W, .i = k }, { CNN_OPT_STRIDE_H, .i = s }, { CNN_OPT_STRIDE_W, .i = s }, { CNN_OPT_PADDING, .i = padding } } };
     return p;
 }
 
@@ -19,8 +17,8 @@ static void test_lenet_shape_chain(void) {
     cnn_layer_spec L[8] = {
         conv(6, 5, 1, CNN_PAD_SAME), pool(CNN_LAYER_MAXPOOL2D, 2, 2, 0), conv(16, 5, 1, CNN_PAD_VALID),
         pool(CNN_LAYER_MAXPOOL2D, 2, 2, 0), { .type = CNN_LAYER_FLATTEN },
-        { .type = CNN_LAYER_DENSE, .units = 120 }, { .type = CNN_LAYER_DENSE, .units = 84 },
-        { .type = CNN_LAYER_DENSE, .units = 10, .activation = CNN_ACT_SOFTMAX },
+        { .type = CNN_LAYER_DENSE, .options = { { CNN_OPT_UNITS, .i = 120 } } }, { .type = CNN_LAYER_DENSE, .options = { { CNN_OPT_UNITS, .i = 84 } } },
+        { .type = CNN_LAYER_DENSE, .options = { { CNN_OPT_UNITS, .i = 10 }, { CNN_OPT_ACTIVATION, .i = CNN_ACT_SOFTMAX } } },
     };
     cnn_model *m = NULL;
     CHECK_STATUS(cnn_model_create(&m, 28, 28, 1, L, 8, 1), CNN_OK);
@@ -59,7 +57,7 @@ static void test_padding_formulas(void) {
                 CHECK(out_size(in, conv(1, k, s, CNN_PAD_SAME)) == (in + s - 1) / s);
                 for (int p = 0; p <= 2; p++) {
                     cnn_layer_spec c = conv(1, k, s, CNN_PAD_EXPLICIT);
-                    c.pad_h = c.pad_w = p;
+                    SET(c, PAD_TOP, p); SET(c, PAD_BOTTOM, p); SET(c, PAD_LEFT, p); SET(c, PAD_RIGHT, p);
                     int want = in + 2 * p >= k ? (in + 2 * p - k) / s + 1 : -1;
                     CHECK(out_size(in, c) == want);
                 }
@@ -79,36 +77,32 @@ static void test_bad_definitions(void) {
     const bad_case cases[] = {
         { 5, 5, 1, 1, { conv(1, 7, 1, CNN_PAD_VALID) }, CNN_STATUS_BAD_LAYER,
           "layer 0 (conv2d): kernel 7x7 larger than padded input 5x5" },
-        { 5, 5, 1, 1, { { .type = CNN_LAYER_CONV2D, .units = 1, .kernel_h = 8, .kernel_w = 3, .stride_h = 1,
-                          .stride_w = 1, .padding = CNN_PAD_EXPLICIT, .pad_h = 1, .pad_w = 1 } },
+        { 5, 5, 1, 1, { { .type = CNN_LAYER_CONV2D, .options = { { CNN_OPT_UNITS, .i = 1 }, { CNN_OPT_KERNEL_H, .i = 8 }, { CNN_OPT_KERNEL_W, .i = 3 }, { CNN_OPT_STRIDE_H, .i = 1 }, { CNN_OPT_STRIDE_W, .i = 1 }, { CNN_OPT_PADDING, .i = CNN_PAD_EXPLICIT }, { CNN_OPT_PAD_TOP, .i = 1 }, { CNN_OPT_PAD_BOTTOM, .i = 1 }, { CNN_OPT_PAD_LEFT, .i = 1 }, { CNN_OPT_PAD_RIGHT, .i = 1 } } } },
           CNN_STATUS_BAD_LAYER, "kernel 8x3 larger than padded input 7x7" },
         { 5, 5, 1, 2, { { .type = CNN_LAYER_FLATTEN }, conv(1, 1, 1, 0) }, CNN_STATUS_BAD_LAYER,
           "layer 1 (conv2d): needs an (h, w, c) input, got a vector of 25 values" },
-        { 5, 5, 1, 1, { { .type = CNN_LAYER_DENSE, .units = 3 } }, CNN_STATUS_BAD_LAYER,
+        { 5, 5, 1, 1, { { .type = CNN_LAYER_DENSE, .options = { { CNN_OPT_UNITS, .i = 3 } } } }, CNN_STATUS_BAD_LAYER,
           "layer 0 (dense): input is (5, 5, 1), not a vector" },
         { 5, 5, 1, 1, { { .type = 99 } }, CNN_STATUS_BAD_LAYER, "layer 0: unknown layer type 99" },
-        { 5, 5, 1, 1, { { .type = CNN_LAYER_ACTIVATION, .activation = 9 } }, CNN_STATUS_BAD_LAYER,
-          "layer 0 (activation): unknown activation 9" },
+        { 5, 5, 1, 1, { { .type = CNN_LAYER_ACTIVATION, .options = { { CNN_OPT_ACTIVATION, .i = 99 } } } }, CNN_STATUS_BAD_LAYER,
+          "layer 0 (activation): unknown activation 99" },
         { 5, 5, 1, 1, { conv(0, 3, 1, 0) }, CNN_STATUS_BAD_LAYER, "layer 0 (conv2d): filters must be positive, got 0" },
         { 5, 5, 1, 1, { conv(2, 3, 0, 0) }, CNN_STATUS_BAD_LAYER, "stride height must be positive, got 0" },
         { 5, 5, 1, 1, { conv(2, -1, 1, 0) }, CNN_STATUS_BAD_LAYER, "kernel height must be positive, got -1" },
         { 5, 5, 1, 1, { conv(2, 3, 1, 7) }, CNN_STATUS_BAD_LAYER, "unknown padding mode 7" },
-        { 5, 5, 1, 1, { pool(CNN_LAYER_MAXPOOL2D, 2, 2, CNN_PAD_EXPLICIT) }, CNN_STATUS_BAD_LAYER,
-          "layer 0 (maxpool2d): padding mode 2 not supported" },
         { 5, 5, 1, 1, { pool(CNN_LAYER_MAXPOOL2D, 6, 1, 0) }, CNN_STATUS_BAD_LAYER,
-          "kernel 6x6 larger than padded input 5x5" },
-        { 5, 5, 1, 2, { { .type = CNN_LAYER_FLATTEN }, { .type = CNN_LAYER_DENSE, .units = 0 } },
+          "layer 0 (maxpool2d): window 6x6 larger than padded input 5x5" },
+        { 5, 5, 1, 2, { { .type = CNN_LAYER_FLATTEN }, { .type = CNN_LAYER_DENSE, .options = { { CNN_OPT_UNITS, .i = 0 } } } },
           CNN_STATUS_BAD_LAYER, "layer 1 (dense): units must be positive, got 0" },
-        { 5, 5, 1, 1, { { .type = CNN_LAYER_FLATTEN, .units = 4 } }, CNN_STATUS_BAD_LAYER,
+        { 5, 5, 1, 1, { { .type = CNN_LAYER_FLATTEN, .options = { { CNN_OPT_UNITS, .i = 4 } } } }, CNN_STATUS_BAD_LAYER,
           "layer 0 (flatten): units does not apply" },
         { 0, 5, 1, 1, { { .type = CNN_LAYER_FLATTEN } }, CNN_STATUS_BAD_LAYER, "input shape (0, 5, 1)" },
         { 5, 5, 1, 0, { { 0 } }, CNN_STATUS_BAD_LAYER, "model: 0 layers" },
         { 65536, 65536, 1, 1, { { .type = CNN_LAYER_FLATTEN } }, CNN_STATUS_TOO_LARGE, "exceed the limit" },
-        { 1, 1, 60000, 3, { { .type = CNN_LAYER_FLATTEN }, { .type = CNN_LAYER_DENSE, .units = 60000 } },
+        { 1, 1, 60000, 3, { { .type = CNN_LAYER_FLATTEN }, { .type = CNN_LAYER_DENSE, .options = { { CNN_OPT_UNITS, .i = 60000 } } } },
           CNN_STATUS_TOO_LARGE, "layer 1 (dense): kernel 60000x60000" },
-        { 5, 5, 1, 1, { { .type = CNN_LAYER_CONV2D, .units = 1, .kernel_h = 1, .kernel_w = 1, .stride_h = 1,
-                          .stride_w = 1, .padding = CNN_PAD_EXPLICIT, .pad_h = -1, .pad_w = 0 } },
-          CNN_STATUS_BAD_LAYER, "padding must be >= 0" },
+        { 5, 5, 1, 1, { { .type = CNN_LAYER_CONV2D, .options = { { CNN_OPT_UNITS, .i = 1 }, { CNN_OPT_KERNEL_H, .i = 1 }, { CNN_OPT_KERNEL_W, .i = 1 }, { CNN_OPT_STRIDE_H, .i = 1 }, { CNN_OPT_STRIDE_W, .i = 1 }, { CNN_OPT_PADDING, .i = CNN_PAD_EXPLICIT }, { CNN_OPT_PAD_TOP, .i = -1 }, { CNN_OPT_PAD_BOTTOM, .i = -1 }, { CNN_OPT_PAD_LEFT, .i = 0 }, { CNN_OPT_PAD_RIGHT, .i = 0 } } } },
+          CNN_STATUS_BAD_LAYER, "layer 0 (conv2d): padding top must be >= 0, got -1" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const bad_case *b = &cases[i];

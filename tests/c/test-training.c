@@ -78,10 +78,10 @@ static void gradcheck(const char *name, int h, int w, int c, const cnn_layer_spe
     }
     unsigned rs = seed * 7919u + 1;
     for (int i = 0; i < n_layers; i++) {               /* biases away from 0 too */
-        cnn_layer_info info;
-        cnn_model_layer_info(m, i, &info);
         float *b = cnn_model_bias(m, i);
-        for (int j = 0; j < info.bias_size; j++) b[j] = 0.2f * test_rand(&rs);
+        cnn_tensor_info bi;
+        if (b && cnn_model_tensor_info(m, i, cnn_model_tensor_index(m, i, "bias"), &bi) == CNN_OK)
+            for (int j = 0; j < bi.size; j++) b[j] = 0.2f * test_rand(&rs);
     }
     cnn_model_reserve(m, batch);
     float *x = cnn_model_input(m);
@@ -104,17 +104,19 @@ static void gradcheck(const char *name, int h, int w, int c, const cnn_layer_spe
     for (int i = 0; i < n_layers; i++) {
         cnn_layer_info info;
         cnn_model_layer_info(m, i, &info);
-        for (int part = 0; part < 2; part++) {
-            const int size = part ? info.bias_size : info.kernel_size;
-            if (!size) continue;
-            float *p = part ? cnn_model_bias(m, i) : cnn_model_kernel(m, i);
-            const float *g = part ? cnn_model_bias_grad(m, i) : cnn_model_kernel_grad(m, i);
+        for (int part = 0; part < info.n_tensors; part++) {   /* every trainable tensor */
+            cnn_tensor_info ti;
+            cnn_model_tensor_info(m, i, part, &ti);
+            const int size = ti.size;
+            if (!ti.trainable) { CHECK(cnn_model_tensor_grad(m, i, part) == NULL); continue; }
+            float *p = cnn_model_tensor(m, i, part);
+            const float *g = cnn_model_tensor_grad(m, i, part);
             float *gcopy = (float *)malloc((size_t)size * sizeof(float));
             memcpy(gcopy, g, (size_t)size * sizeof(float));
             for (int t = 0; t < per_tensor && t < size; t++) {
                 const int j = size <= per_tensor ? t : (int)(((unsigned)t * 2654435761u + seed) % (unsigned)size);
                 char what[64];
-                snprintf(what, sizeof what, "%s layer %d %s", name, i, part ? "bias" : "kernel");
+                snprintf(what, sizeof what, "%s layer %d %s", name, i, cnn_model_tensor_name(m, i, part));
                 check_point(m, loss, labels, batch, &p[j], gcopy[j], &st, what, j);
             }
             free(gcopy);
@@ -139,19 +141,16 @@ static void gradcheck(const char *name, int h, int w, int c, const cnn_layer_spe
 }
 
 static cnn_layer_spec conv(int d, int kh, int kw, int sh, int sw, int padding, int ph, int pw, int act) {
-    cnn_layer_spec s = { .type = CNN_LAYER_CONV2D, .units = d, .kernel_h = kh, .kernel_w = kw,
-                         .stride_h = sh, .stride_w = sw, .padding = padding, .pad_h = ph, .pad_w = pw,
-                         .activation = act };
+    cnn_layer_spec s = { .type = CNN_LAYER_CONV2D, .options = { { CNN_OPT_UNITS, .i = d }, { CNN_OPT_KERNEL_H, .i = kh }, { CNN_OPT_KERNEL_W, .i = kw }, { CNN_OPT_STRIDE_H, .i = sh }, { CNN_OPT_STRIDE_W, .i = sw }, { CNN_OPT_PADDING, .i = padding }, { CNN_OPT_PAD_TOP, .i = ph }, { CNN_OPT_PAD_BOTTOM, .i = ph }, { CNN_OPT_PAD_LEFT, .i = pw }, { CNN_OPT_PAD_RIGHT, .i = pw }, { CNN_OPT_ACTIVATION, .i = act } } };
     return s;
 }
 static cnn_layer_spec pool(int type, int k, int s, int padding, int act) {
-    cnn_layer_spec p = { .type = type, .kernel_h = k, .kernel_w = k, .stride_h = s, .stride_w = s,
-                         .padding = padding, .activation = act };
+    cnn_layer_spec p = { .type = type, .options = { { CNN_OPT_KERNEL_H, .i = k }, { CNN_OPT_KERNEL_W, .i = k }, { CNN_OPT_STRIDE_H, .i = s }, { CNN_OPT_STRIDE_W, .i = s }, { CNN_OPT_PADDING, .i = padding }, { CNN_OPT_ACTIVATION, .i = act } } };
     return p;
 }
 static const cnn_layer_spec FLAT = { .type = CNN_LAYER_FLATTEN };
 static cnn_layer_spec dense(int u, int act) {
-    cnn_layer_spec d = { .type = CNN_LAYER_DENSE, .units = u, .activation = act };
+    cnn_layer_spec d = { .type = CNN_LAYER_DENSE, .options = { { CNN_OPT_UNITS, .i = u }, { CNN_OPT_ACTIVATION, .i = act } } };
     return d;
 }
 
@@ -196,16 +195,16 @@ static void test_gradcheck_dense_activations_mse(void) {
     const int acts[5] = { CNN_ACT_LINEAR, CNN_ACT_RELU, CNN_ACT_SIGMOID, CNN_ACT_TANH, CNN_ACT_SOFTMAX };
     for (int a = 0; a < 5; a++) {
         const cnn_layer_spec L[4] = { FLAT, dense(7, acts[(a + 2) % 5]), dense(5, CNN_ACT_LINEAR),
-                                      { .type = CNN_LAYER_ACTIVATION, .activation = acts[a] } };
+                                      { .type = CNN_LAYER_ACTIVATION, .options = { { CNN_OPT_ACTIVATION, .i = acts[a] } } } };
         char name[64];
         snprintf(name, sizeof name, "dense+%s (mse)", cnn_activation_name(acts[a]));
         gradcheck(name, 2, 3, 2, L, 4, CNN_LOSS_MSE, 3, 400 + a);
     }
     /* softmax over the channels of a map, then a conv: activation layers on (h, w, c) */
     const cnn_layer_spec M[5] = { conv(5, 3, 3, 1, 1, CNN_PAD_SAME, 0, 0, CNN_ACT_LINEAR),
-                                  { .type = CNN_LAYER_ACTIVATION, .activation = CNN_ACT_SOFTMAX },
+                                  { .type = CNN_LAYER_ACTIVATION, .options = { { CNN_OPT_ACTIVATION, .i = CNN_ACT_SOFTMAX } } },
                                   conv(2, 2, 2, 2, 2, CNN_PAD_VALID, 0, 0, CNN_ACT_LINEAR),
-                                  { .type = CNN_LAYER_FLATTEN, .activation = CNN_ACT_TANH },
+                                  { .type = CNN_LAYER_FLATTEN, .options = { { CNN_OPT_ACTIVATION, .i = CNN_ACT_TANH } } },
                                   dense(3, CNN_ACT_SIGMOID) };
     gradcheck("softmax over channels (mse)", 5, 4, 3, M, 5, CNN_LOSS_MSE, 2, 500);
 }
@@ -352,12 +351,11 @@ static void test_bad_training_calls(void) {
 /* ─── Training behaviour ────────────────────────────────────────────────────────────────── */
 
 static const cnn_layer_spec SMALL[5] = {
-    { .type = CNN_LAYER_CONV2D, .units = 8, .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1,
-      .padding = CNN_PAD_SAME, .activation = CNN_ACT_RELU },
-    { .type = CNN_LAYER_MAXPOOL2D, .kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2 },
+    { .type = CNN_LAYER_CONV2D, .options = { { CNN_OPT_UNITS, .i = 8 }, { CNN_OPT_KERNEL_H, .i = 3 }, { CNN_OPT_KERNEL_W, .i = 3 }, { CNN_OPT_STRIDE_H, .i = 1 }, { CNN_OPT_STRIDE_W, .i = 1 }, { CNN_OPT_PADDING, .i = CNN_PAD_SAME }, { CNN_OPT_ACTIVATION, .i = CNN_ACT_RELU } } },
+    { .type = CNN_LAYER_MAXPOOL2D, .options = { { CNN_OPT_KERNEL_H, .i = 2 }, { CNN_OPT_KERNEL_W, .i = 2 }, { CNN_OPT_STRIDE_H, .i = 2 }, { CNN_OPT_STRIDE_W, .i = 2 } } },
     { .type = CNN_LAYER_FLATTEN },
-    { .type = CNN_LAYER_DENSE, .units = 32, .activation = CNN_ACT_RELU },
-    { .type = CNN_LAYER_DENSE, .units = 10, .activation = CNN_ACT_SOFTMAX },
+    { .type = CNN_LAYER_DENSE, .options = { { CNN_OPT_UNITS, .i = 32 }, { CNN_OPT_ACTIVATION, .i = CNN_ACT_RELU } } },
+    { .type = CNN_LAYER_DENSE, .options = { { CNN_OPT_UNITS, .i = 10 }, { CNN_OPT_ACTIVATION, .i = CNN_ACT_SOFTMAX } } },
 };
 
 static cnn_model *small_with_data(int32_t *labels, unsigned seed, const cnn_optimizer *o) {
@@ -425,7 +423,51 @@ static void test_deterministic_and_resumable(void) {
     cnn_model_free(a); cnn_model_free(b); cnn_model_free(c);
 }
 
+/* The registry's layers and options: grouped and dilated convolution without bias, depthwise
+ * with a multiplier, zero padding, pools with ceilMode, dilation and countIncludePad,
+ * batchnorm (moving statistics: cnn_model_gradients differentiates the model as it predicts;
+ * its training-mode backward is checked against tfjs-layers in tests/js/layers-tfjs.test.js)
+ * and every activation added with it. */
+static void test_gradcheck_registry_layers(void) {
+    unsigned seed = 700;
+    for (int t = 0; t < 6; t++) {
+        cnn_layer_spec L[6] = { { .type = CNN_LAYER_ZEROPAD2D }, { .type = CNN_LAYER_CONV2D },
+                                { .type = CNN_LAYER_DEPTHWISECONV2D }, { .type = CNN_LAYER_BATCHNORM },
+                                { .type = t % 2 ? CNN_LAYER_MAXPOOL2D : CNN_LAYER_AVGPOOL2D }, FLAT };
+        SET(L[0], PAD_TOP, t % 2); SET(L[0], PAD_RIGHT, 1 + t % 3);
+        SET(L[1], UNITS, 4); SET(L[1], KERNEL_H, 2 + t % 2); SET(L[1], KERNEL_W, 2);
+        SET(L[1], GROUPS, t % 3 == 0 ? 1 : 2); SET(L[1], DILATION_H, 1 + t % 2); SET(L[1], USE_BIAS, t % 2);
+        SET(L[1], PADDING, CNN_PAD_EXPLICIT); SET(L[1], PAD_TOP, 1); SET(L[1], PAD_LEFT, t % 3);
+        SET(L[1], ACTIVATION, CNN_ACT_TANH);
+        SET(L[2], KERNEL_H, 3); SET(L[2], KERNEL_W, 2); SET(L[2], DEPTH_MULTIPLIER, 1 + t % 2);
+        SET(L[2], STRIDE_H, 1 + t / 3); SET(L[2], DILATION_W, 1 + t % 2); SET(L[2], PADDING, CNN_PAD_SAME);
+        SET(L[2], ACTIVATION, t % 3 == 0 ? CNN_ACT_ELU : t % 3 == 1 ? CNN_ACT_SWISH : CNN_ACT_GELU);
+        SETF(L[3], EPSILON, 0.01f);
+        SET(L[3], ACTIVATION, t % 2 ? CNN_ACT_SOFTPLUS : CNN_ACT_SELU);
+        SET(L[4], KERNEL_H, 2); SET(L[4], KERNEL_W, 2); SET(L[4], CEIL_MODE, 1);
+        if (t % 2) { SET(L[4], DILATION_W, 2); SET(L[4], STRIDE_W, 1); }
+        else { SET(L[4], PADDING, CNN_PAD_EXPLICIT); SET(L[4], PAD_TOP, 1); SET(L[4], PAD_LEFT, 1); SET(L[4], COUNT_INCLUDE_PAD, 1); }
+        const cnn_layer_spec all[8] = { L[0], L[1], L[2], L[3], L[4], L[5], dense(3, CNN_ACT_SOFTMAX) };
+        char name[64];
+        snprintf(name, sizeof name, "registry layers case %d", t);
+        gradcheck(name, 6, 5, 2, all, 7, CNN_LOSS_CROSSENTROPY, 2, seed + t);
+    }
+    /* every activation with a parameter or a derivative of x, through dense layers (mse) */
+    const int acts[9] = { CNN_ACT_LEAKYRELU, CNN_ACT_RELU6, CNN_ACT_ELU, CNN_ACT_SELU, CNN_ACT_GELU,
+                          CNN_ACT_SWISH, CNN_ACT_HARDSIGMOID, CNN_ACT_HARDSWISH, CNN_ACT_SOFTPLUS };
+    for (int a = 0; a < 9; a++) {
+        cnn_layer_spec act = { .type = CNN_LAYER_ACTIVATION };
+        SET(act, ACTIVATION, acts[a]);
+        if (acts[a] == CNN_ACT_LEAKYRELU || acts[a] == CNN_ACT_ELU) SETF(act, ALPHA, 0.7f);
+        const cnn_layer_spec L[5] = { FLAT, dense(7, acts[(a + 4) % 9]), act, dense(4, acts[a]), { .type = CNN_LAYER_DROPOUT } };
+        char name[64];
+        snprintf(name, sizeof name, "dense+%s (mse)", cnn_activation_name(acts[a]));
+        gradcheck(name, 2, 3, 2, L, 5, CNN_LOSS_MSE, 3, 800 + a);
+    }
+}
+
 TEST_TABLE(training_tests) = {
+    { "gradcheck: registry layers (groups, dilation, depthwise, zeropad, batchnorm, pool options, new activations)", test_gradcheck_registry_layers },
     { "gradcheck: conv2d, strides 1–3, every padding, channels > 4", test_gradcheck_conv2d },
     { "gradcheck: max/avg/global pooling", test_gradcheck_pooling },
     { "gradcheck: dense and every activation, fused and standalone, mse", test_gradcheck_dense_activations_mse },

@@ -12,15 +12,20 @@ describe('definitions that break a rule', () => {
     ['unknown layer type', [{ type: 'conv3d', filters: 1, kernel: 1 }], /layer 0: unknown layer type 'conv3d'.*did you mean 'conv2d'/],
     ['misspelt option', [{ type: 'conv2d', filter: 4, kernel: 3 }], /layer 0 \(conv2d\): unknown option 'filter'.*did you mean 'filters'/],
     ['missing filters', [{ type: 'conv2d', kernel: 3 }], /layer 0 \(conv2d\): needs 'filters'/],
-    ['non-integer filters', [{ type: 'conv2d', filters: 2.5, kernel: 3 }], /layer 0 \(conv2d\): filters must be a positive integer, got 2.5/],
+    ['non-integer filters', [{ type: 'conv2d', filters: 2.5, kernel: 3 }], /layer 0 \(conv2d\): filters must be an integer, got 2.5/],
     ['kernel larger than padded input', [{ type: 'conv2d', filters: 1, kernel: 9 }], /layer 0 \(conv2d\): kernel 9x9 larger than padded input 8x8/],
-    ['zero stride', [{ type: 'conv2d', filters: 1, kernel: 3, stride: 0 }], /layer 0 \(conv2d\): stride must be a positive integer, got 0/],
-    ['bad padding', [{ type: 'conv2d', filters: 1, kernel: 3, padding: 'full' }], /padding must be 'valid', 'same' or a number of pixels, got 'full'/],
-    ['numeric padding on a pool', [{ type: 'maxpool2d', size: 2, padding: 1 }], /layer 0 \(maxpool2d\): padding must be 'valid' or 'same', got 1/],
+    ['zero stride', [{ type: 'conv2d', filters: 1, kernel: 3, stride: 0 }], /layer 0 \(conv2d\): stride height must be positive, got 0/],
+    ['bad padding', [{ type: 'conv2d', filters: 1, kernel: 3, padding: 'full' }], /padding must be 'valid', 'same', a number of pixels, \[height, width\] or \[top, bottom, left, right\], got 'full'/],
+    ['a pool window wholly in the padding', [{ type: 'maxpool2d', size: 2, padding: [0, 0, 2, 0] }], /layer 0 \(maxpool2d\): window 0 along the width lies wholly in the padding/],
+    ['groups that do not divide the channels', [{ type: 'conv2d', filters: 4, kernel: 1 }, { type: 'conv2d', filters: 4, kernel: 1, groups: 3 }], /layer 1 \(conv2d\): groups 3 does not divide the 4 input channels/],
+    ['an option of another layer type', [{ type: 'conv2d', filters: 1, kernel: 3, ceilMode: true }], /layer 0 \(conv2d\): ceilMode does not apply to conv2d \(it is an option of maxpool2d, avgpool2d\)/],
+    ['alpha on an activation without one', [{ type: 'conv2d', filters: 1, kernel: 3, activation: 'relu', alpha: 0.1 }], /layer 0 \(conv2d\): 'alpha' applies to the activations leakyrelu, elu, hardsigmoid, not relu/],
+    ['a dropout rate of 1', [{ type: 'dropout', rate: 1 }], /layer 0 \(dropout\): rate must be in \[0, 1\), got 1/],
+    ['a batchnorm epsilon of 0', [{ type: 'batchnorm', epsilon: 0 }], /layer 0 \(batchnorm\): epsilon must be a positive number, got 0/],
     ['dense on an unflattened input', [{ type: 'dense', units: 3 }], /layer 0 \(dense\): input is \(8, 8, 1\), not a vector: add a flatten/],
     ['conv after flatten', [{ type: 'flatten' }, { type: 'conv2d', filters: 1, kernel: 1 }], /layer 1 \(conv2d\): needs an \(h, w, c\) input, got a vector of 64 values/],
-    ['unknown activation', [{ type: 'dense', units: 2, activation: 'gelu' }], /unknown activation 'gelu'/],
-    ['window larger than input', [{ type: 'maxpool2d', size: 4 }, { type: 'maxpool2d', size: 3 }], /layer 1 \(maxpool2d\): kernel 3x3 larger than padded input 2x2/],
+    ['unknown activation', [{ type: 'flatten' }, { type: 'dense', units: 2, activation: 'mish' }], /layer 1 \(dense\): unknown activation 'mish'/],
+    ['window larger than input', [{ type: 'maxpool2d', size: 4 }, { type: 'maxpool2d', size: 3 }], /layer 1 \(maxpool2d\): window 3x3 larger than padded input 2x2/],
     ['kernel as a bad pair', [{ type: 'conv2d', filters: 1, kernel: [3] }], /kernel must be a number or \[height, width\], got \[3\]/],
     ['empty layer list', [], /layers must be a non-empty array/],
     ['a layer that is not an object', ['conv2d'], /layer 0: must be an object/],
@@ -62,7 +67,7 @@ describe('misuse of a model', () => {
   });
 
   test('wrong weights', () => {
-    expect(() => net.setWeights(0, { kernel: new Float32Array(149) })).toThrow('setWeights: layer 0 (conv2d_1): kernel has 149 values, expected 150 = 5×5×1×6 (HWIO)');
+    expect(() => net.setWeights(0, { kernel: new Float32Array(149) })).toThrow('setWeights: layer 0 (conv2d_1): kernel has 149 values, expected 150 = 5×5×1×6 (HWIO: [kh][kw][in/groups][filters])');
     expect(() => net.setWeights(5, { bias: [1, 2] })).toThrow('setWeights: layer 5 (dense_1): bias has 2 values, expected 120 = 120');
     expect(() => net.setWeights(1, { kernel: [] })).toThrow('setWeights: layer 1 (maxpool2d_1) has no weights');
     expect(() => net.setWeights(0, {})).toThrow(/expected \{ kernel, bias \}/);

@@ -117,23 +117,30 @@ describe('rejections', () => {
     const good = net.save();
     net.dispose();
     const ARCH = 24; // header 16 + section header 8
-    const WGHT = ARCH + 16 + 4 * 48; // ARCH payload: 16 + 4 layers × 48
+    // ARCH payload (format version 2): 16, then per layer type, option count and the (key,
+    // value) pairs of its non-default options: conv2d 5 (8 + 40), maxpool2d 2 (8 + 16: the
+    // window; its stride is the default), flatten 0 (8), dense 2 (8 + 16). Layer 0's options
+    // in key order: activation, units, …
+    const WGHT = ARCH + 16 + 48 + 24 + 8 + 24;
+    const FILTERS = ARCH + 16 + 8 + 8 + 4; // layer 0's option 1 (units)'s value
     const size = good.length;
     const cases = [
-      ['truncated in layer 0 weights', good.slice(0, WGHT + 8 + 40), /model file truncated: layer 0 needs 228 weight bytes, 40 remain/],
-      ['truncated in layer 3 weights', good.slice(0, size - 40), /model file truncated: layer 3 needs 448 weight bytes, \d+ remain/],
+      ['truncated in layer 0 weights', good.slice(0, WGHT + 8 + 40), /model file truncated: the weights need \d+ bytes, 40 remain/],
+      ['truncated in layer 3 weights', good.slice(0, size - 40), /model file truncated: the weights need 676 bytes, \d+ remain/],
       ['truncated header', good.slice(0, 10), /header needs 16 bytes/],
       ['truncated checksum', good.slice(0, size - 2), /checksum needs 4 bytes/],
       ['oversized: trailing garbage', (() => { const b = new Uint8Array(size + 5); b.set(good); return b; })(), /5 bytes after its declared end/],
       ['one flipped weight bit', (() => { const b = good.slice(); b[WGHT + 8 + 50] ^= 1; return b; })(), /damaged: CRC-32/],
       ['wrong magic (text-mode transfer)', (() => { const b = good.slice(); b[4] = 0x0a; return b; })(), /transferred as text/],
-      ['future version', fixCrc(u32(good.slice(), 8, 2)), /version 2 is not supported/],
+      ['future version', fixCrc(u32(good.slice(), 8, 3)), /version 3 is not supported \(this engine reads versions 1 and 2\)/],
       ['layer count 0', fixCrc(u32(good.slice(), ARCH + 12, 0)), /0 layers; must be 1 to 256/],
       ['layer count 2^32−1', fixCrc(u32(good.slice(), ARCH + 12, 0xffffffff)), /4294967295 layers/],
       ['unknown layer type', fixCrc(u32(good.slice(), ARCH + 16, 77)), /invalid architecture: layer 0: unknown layer type 77/],
-      ['filters 2^31−1 (overflow)', fixCrc(u32(good.slice(), ARCH + 16 + 8, 0x7fffffff)), /exceeds the limit/],
+      ['filters 2^31−1 (overflow)', fixCrc(u32(good.slice(), FILTERS, 0x7fffffff)), /exceeds the limit/],
       ['input 70000 wide', fixCrc(u32(good.slice(), ARCH + 4, 70000)), /input shape \(6, 70000, 2\) exceeds the limit/],
       ['weights section of the wrong size', fixCrc(u32(good.slice(), WGHT + 4, 12)), /WGHT section holds 12 bytes, the architecture needs 676/],
+      ['an option key of another layer type', fixCrc(u32(good.slice(), FILTERS - 4, 25 /* rate */)), /layer 0 \(conv2d\): rate does not apply to conv2d/],
+      ['too many options', fixCrc(u32(good.slice(), ARCH + 16 + 4, 1000)), /layer 0 has 1000 options, at most 20/],
       ['sections out of order', fixCrc(u32(good.slice(), 16, 0x54484757 /* 'WGHT' */)), /expected the ARCH section at offset 16, found 'WGHT'/],
     ];
     for (const [name, bytes, message] of cases) {

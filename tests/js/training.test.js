@@ -216,7 +216,7 @@ describe('optimizer settings and misuse', () => {
     net.setOptimizer({ optimizer: 'sgd', learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4, schedule: { type: 'step', stepSize: 100, gamma: 0.5 } });
     expect(net.optimizer).toEqual({
       optimizer: 'sgd', loss: 'crossentropy', learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.0001,
-      schedule: { type: 'step', stepSize: 100, gamma: 0.5 }, steps: 0, currentLearningRate: 0.1,
+      schedule: { type: 'step', stepSize: 100, gamma: 0.5 }, seed: 0, steps: 0, currentLearningRate: 0.1,
     });
     net.dispose();
   });

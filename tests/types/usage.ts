@@ -56,12 +56,14 @@ export async function tour(bytes: Uint8Array): Promise<number> {
   await createModel({ input: [28, 28, 1], layers: [{ type: 'conv2d', kernel: 3 }] });
   // @ts-expect-error: unknown layer type
   await createModel({ input: [28, 28, 1], layers: [{ type: 'conv3d', filters: 1, kernel: 3 }] });
-  // @ts-expect-error: pooling takes no numeric padding
-  await createModel({ input: [28, 28, 1], layers: [{ type: 'maxpool2d', size: 2, padding: 1 }] });
+  // @ts-expect-error: dropout takes no kernel
+  await createModel({ input: [28, 28, 1], layers: [{ type: 'dropout', rate: 0.5, kernel: 3 }] });
+  // @ts-expect-error: useBias is a boolean
+  await createModel({ input: [28, 28, 1], layers: [{ type: 'conv2d', filters: 2, kernel: 3, useBias: 0 }] });
   // @ts-expect-error: input is [h, w, c]
   await createModel({ input: [28, 28], layers: [] });
   // @ts-expect-error: unknown activation
-  await createModel({ input: [28, 28, 1], layers: [{ type: 'dense', units: 2, activation: 'gelu' }] });
+  await createModel({ input: [28, 28, 1], layers: [{ type: 'dense', units: 2, activation: 'mish' }] });
   // @ts-expect-error: predict needs an input
   again.predict();
   // @ts-expect-error: layers are read-only
@@ -71,4 +73,31 @@ export async function tour(bytes: Uint8Array): Promise<number> {
   // @ts-expect-error: fit options are checked
   await again.fit(new Float32Array(784), [1], { epoch: 3 });
   return probs.length + batch.length;
+}
+
+/** The layers real CNNs are made of (the registry's issue): every option typed. */
+export async function mobile(): Promise<number> {
+  const net = await createModel({
+    input: [32, 32, 3],
+    layers: [
+      { type: 'zeropad2d', padding: [0, 1, 0, 1] },
+      { type: 'conv2d', filters: 8, kernel: 3, stride: 2, useBias: false, padding: [1, 1, 1, 1] },
+      { type: 'batchnorm', epsilon: 1e-5, momentum: 0.9, activation: 'relu6' },
+      { type: 'depthwiseconv2d', kernel: 3, padding: 'same', depthMultiplier: 2, dilation: 2, activation: 'hardswish' },
+      { type: 'conv2d', filters: 8, kernel: 1, groups: 2, activation: 'leakyrelu', alpha: 0.1 },
+      { type: 'maxpool2d', size: 3, stride: 2, padding: 1, ceilMode: true, dilation: 1 },
+      { type: 'avgpool2d', size: 2, countIncludePad: true },
+      { type: 'gelu' },
+      { type: 'silu' },
+      { type: 'globalavgpool2d' },
+      { type: 'dropout', rate: 0.2 },
+      { type: 'dense', units: 10, activation: 'hardsigmoid', alpha: 0.2, beta: 0.5 },
+    ],
+  });
+  const bn = net.getWeights(2);
+  if (bn?.gamma && bn.movingVariance) net.setWeights(2, { gamma: bn.gamma, movingVariance: bn.movingVariance });
+  const trainable: number = net.trainableParamCount + net.layers[2].trainableParams;
+  const grads = net.gradients(new Float32Array(32 * 32 * 3), [1]);
+  const g = grads.layers[2]?.gamma;
+  return trainable + (g ? g.length : 0) + net.layers[1].tensors.length;
 }
