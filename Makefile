@@ -32,7 +32,7 @@ WASM_FLAGS := -std=c11 -msimd128 -Wall -Wextra -Wno-missing-field-initializers -
 # The shipped module: the hot loops at -O2 (measured: as fast as -O3, smaller), the rest at -Oz (it is a download), and
 # only the SIMD kernels (the scalar twins are for the tests, which build their own).
 WASM_HOT  := src/kernels-wasmsimd.c src/conv2d.c src/depthwiseconv2d.c src/dense.c src/pool2d.c \
-             src/batchnorm.c src/pack.c
+             src/batchnorm.c src/activation.c src/pack.c
 WASM_COLD := $(filter-out $(WASM_HOT) src/kernels-scalar.c,$(SRC))
 WASM_OBJ  := $(patsubst src/%.c,build/wasm/%.o,$(WASM_HOT) $(WASM_COLD))
 # The C functions JavaScript calls (js/engine.js): numbers and pointers only.
@@ -110,12 +110,17 @@ test: setup all
 setup:
 	@bash tests/setup.sh
 
-build/test-c-native: $(SRC) $(HDR) $(C_TESTS) tests/c/check.h train/lenet5.h
+# The one LeNet-5 definition (models/lenet5.json) in C, for the C tests and the trainer.
+build/lenet5.h: models/lenet5.json tools/lenet5-h.js js/layers.js js/abi.js
+	@mkdir -p build
+	node tools/lenet5-h.js > $@.tmp && mv $@.tmp $@
+
+build/test-c-native: $(SRC) $(HDR) $(C_TESTS) tests/c/check.h build/lenet5.h
 	@mkdir -p build
 	$(CC_NATIVE) $(NATIVE_FLAGS) $(SRC) $(C_TESTS) -lm -o $@
 
 # The same C tests compiled to wasm with real SIMD, run by node (default Emscripten glue).
-build/test-c-wasm.js: $(SRC) $(HDR) $(C_TESTS) tests/c/check.h train/lenet5.h
+build/test-c-wasm.js: $(SRC) $(HDR) $(C_TESTS) tests/c/check.h build/lenet5.h
 	@mkdir -p build
 	@echo '{ "type": "commonjs" }' > build/package.json  # emcc's glue is CommonJS
 	$(EMCC) -std=c11 -O2 -msimd128 -Wall -Wno-missing-field-initializers -sALLOW_MEMORY_GROWTH \
@@ -156,7 +161,7 @@ fuzz: build/fuzz-model-load build/make-seeds
 # training code, natively (2 threads), and writes models/digits-report.md.
 TRAIN_SRC := train/train-digits.c train/mnist.c train/augment.c
 
-build/train-digits: $(TRAIN_SRC) train/mnist.h train/augment.h train/lenet5.h $(SRC) $(HDR)
+build/train-digits: $(TRAIN_SRC) train/mnist.h train/augment.h build/lenet5.h $(SRC) $(HDR)
 	@mkdir -p build
 	$(CC_NATIVE) -std=c11 -O3 -ffp-contract=off -DNDEBUG -D_POSIX_C_SOURCE=200809L $(SRC) $(TRAIN_SRC) \
 	    -DSOURCE_REV='"$(shell git describe --always --dirty 2>/dev/null || echo unknown)"' -lm -lpthread -o $@

@@ -7,17 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** LeNet-5 as wasm-cnn layer objects (the shipped digit model has this architecture). */
-export const LENET = [
-  { type: 'conv2d', filters: 6, kernel: 5, padding: 'same', activation: 'relu' },
-  { type: 'maxpool2d', size: 2 },
-  { type: 'conv2d', filters: 16, kernel: 5, activation: 'relu' },
-  { type: 'maxpool2d', size: 2 },
-  { type: 'flatten' },
-  { type: 'dense', units: 120, activation: 'relu' },
-  { type: 'dense', units: 84, activation: 'relu' },
-  { type: 'dense', units: 10, activation: 'softmax' },
-];
+/** LeNet-5 as wasm-cnn layer objects (the shipped digit model has this architecture): the one
+ * definition in models/lenet5.json. */
+export const LENET = JSON.parse(readFileSync(join(ROOT, 'models/lenet5.json'), 'utf8')).layers;
 export const LENET_PARAMS = 61706;
 export const INPUT = 784; // 28×28×1
 export const OUTPUT = 10;

@@ -8,8 +8,9 @@
 import { LAYER_INFO, TENSOR_INFO } from './abi.js';
 import { describeLayer, layerConfig, layerFormula, layerNames, typeName } from './layers.js';
 import { decodeMetadata, encodeMetadata } from './metadata.js';
-import { imageToFloats, isImageLike } from './image.js';
-import { trainingMethods } from './training.js';
+import { isImageLike } from './image.js';
+import { chunks, countImages, positiveOption, writeImage, writeImages } from './batch.js';
+import * as training from './training.js';
 import { suggest } from './layers.js';
 
 const DEFAULT_CHUNK = 64; // predictBatch runs at most this many images per engine call
@@ -66,6 +67,20 @@ export class Model {
     this.outputSize = this.outputShape.reduce((a, b) => a * b, 1);
     this.paramCount = this.layers.reduce((a, l) => a + l.params, 0);
     this.trainableParamCount = this.layers.reduce((a, l) => a + l.trainableParams, 0);
+    const model = this;
+    /** What batch.js and training.js work on: the narrow interface of this model. */
+    this._core = Object.freeze({
+      engine,
+      get ptr() { return model._ptr; },
+      inputShape: this.inputShape,
+      inputSize: this.inputSize,
+      outputSize: this.outputSize,
+      layers: this.layers,
+      live: (method) => model._live(method),
+      reserve: (n) => model._reserve(n),
+      /** Which images of a call of `count` (in chunks of `chunk`) are in the engine; 0: none. */
+      setLast: (count, first, chunk) => model._setLast(count, first, chunk),
+    });
     if (registry) registry.register(this, { engine, ptr }, this);
   }
 
@@ -120,25 +135,6 @@ export class Model {
     if (e.c.cnn_model_capacity(this._ptr) < n) e.check(e.c.cnn_model_reserve(this._ptr, n), 'predict');
   }
 
-  /** Writes one image (Float32Array-like in HWC order, or ImageData) into input slot `slot`. */
-  _writeInput(input, slot, where) {
-    const e = this._engine;
-    const base = (e.c.cnn_model_input(this._ptr) >> 2) + slot * this.inputSize;
-    if (isImageLike(input)) {
-      imageToFloats(input, this.inputShape, e.f32.subarray(base, base + this.inputSize), where);
-      return;
-    }
-    if (!input || typeof input.length !== 'number' || typeof input === 'string') {
-      throw new Error(`${where}: input must be a Float32Array of ${this.inputSize} values (HWC) or an ImageData, got ${describeInput(input)}`);
-    }
-    if (input.length !== this.inputSize) {
-      throw new Error(
-        `${where}: input has ${input.length} values, the model needs ${this.inputSize} = ${this.inputShape.join('×')} (height×width×channels, HWC order)`,
-      );
-    }
-    e.f32.set(input, base);
-  }
-
   /** Runs the first n input slots: images first … first + n − 1 of a call of `count` images
    * made in chunks of `chunk`. */
   _forward(n, first = 0, count = n, chunk = n) {
@@ -163,7 +159,7 @@ export class Model {
   predict(input, out) {
     this._live('predict');
     this._reserve(1);
-    this._writeInput(input, 0, 'predict');
+    writeImage(this._core, input, 0, 'predict');
     this._forward(1);
     return this._readOutput(0, this.outputSize, out, 'predict');
   }
@@ -176,36 +172,16 @@ export class Model {
   predictBatch(inputs, n, options = {}) {
     this._live('predictBatch');
     if (n !== undefined && n !== null && typeof n === 'object') { options = n; n = undefined; }
-    const list = Array.isArray(inputs);
-    if (!list && (!inputs || typeof inputs.length !== 'number')) {
-      throw new Error(`predictBatch: inputs must be a Float32Array of n·${this.inputSize} values or an array of images, got ${describeInput(inputs)}`);
-    }
-    const count = n === undefined || n === null ? (list ? inputs.length : inputs.length / this.inputSize) : n;
-    if (!Number.isInteger(count) || count < 1) {
-      throw new Error(`predictBatch: n must be a positive integer, got ${n === undefined ? `${inputs.length}/${this.inputSize} = ${count}` : count}`);
-    }
-    if (list && inputs.length !== count) {
-      throw new Error(`predictBatch: n is ${count} but the array holds ${inputs.length} images`);
-    }
-    if (!list && inputs.length !== count * this.inputSize) {
-      throw new Error(`predictBatch: inputs has ${inputs.length} values, ${count} images need ${count * this.inputSize} (${count}×${this.inputShape.join('×')})`);
-    }
-    const chunk = options.batchSize ?? DEFAULT_CHUNK;
-    if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`predictBatch: batchSize must be a positive integer, got ${chunk}`);
+    const count = countImages(this._core, inputs, n, 'predictBatch');
+    const chunk = positiveOption(options.batchSize, DEFAULT_CHUNK, 'predictBatch', 'batchSize');
     const out = options.out ?? new Float32Array(count * this.outputSize);
     if (!(out instanceof Float32Array) || out.length < count * this.outputSize) {
       throw new Error(`predictBatch: out must be a Float32Array of at least ${count * this.outputSize} values`);
     }
     this._reserve(Math.min(chunk, count));
     const e = this._engine;
-    for (let start = 0; start < count; start += chunk) {
-      const m = Math.min(chunk, count - start);
-      if (list) {
-        for (let i = 0; i < m; i++) this._writeInput(inputs[start + i], i, `predictBatch: image ${start + i}`);
-      } else {
-        const base = e.c.cnn_model_input(this._ptr) >> 2;
-        e.f32.set(inputs.subarray(start * this.inputSize, (start + m) * this.inputSize), base);
-      }
+    for (const { start, m } of chunks(count, chunk)) {
+      writeImages(this._core, inputs, start, m, null, 'predictBatch');
       this._forward(m, start, count, chunk);
       const res = e.f32View(e.c.cnn_model_output(this._ptr, -1), m * this.outputSize);
       out.set(res, start * this.outputSize);
@@ -259,14 +235,11 @@ export class Model {
   profile(inputs, n = 1, { repeats = 50 } = {}) {
     const ptr = this._live('profile');
     if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`profile: repeats must be a positive integer, got ${repeats}`);
-    const count = isImageLike(inputs) ? 1 : n;
-    if (!Number.isInteger(count) || count < 1) throw new Error(`profile: n must be a positive integer, got ${n}`);
+    const single = isImageLike(inputs) || (inputs && inputs.length === this.inputSize && !Array.isArray(inputs));
+    const count = single ? 1 : countImages(this._core, inputs, n === 1 ? undefined : n, 'profile');
     this._reserve(count);
-    if (count === 1 && (isImageLike(inputs) || inputs.length === this.inputSize)) this._writeInput(inputs, 0, 'profile');
-    else {
-      if (!inputs || inputs.length !== count * this.inputSize) throw new Error(`profile: inputs must hold ${count} × ${this.inputSize} values`);
-      this._engine.f32.set(inputs, this._engine.c.cnn_model_input(ptr) >> 2);
-    }
+    if (single) writeImage(this._core, inputs, 0, 'profile');
+    else writeImages(this._core, inputs, 0, count, null, 'profile');
     const c = this._engine.c;
     const now = typeof performance === 'object' ? () => performance.now() : () => Date.now();
     const samples = this.layers.map(() => []);
@@ -402,9 +375,23 @@ export class Model {
   }
 }
 
-// Training (setOptimizer, optimizer, trainBatch, fit, evaluate, gradients) lives in
-// training.js; its methods and getters become Model's own.
-Object.defineProperties(Model.prototype, Object.getOwnPropertyDescriptors(trainingMethods));
+// Training lives in training.js, as functions over the model's core.
+Object.assign(Model.prototype, {
+  /** Sets (and resets) the optimiser; see training.js. */
+  setOptimizer(options = {}) { training.setOptimizer(this._core, options); },
+  /** One optimiser step on n images; returns the batch's mean loss (before the update). */
+  trainBatch(inputs, labels, n) { return training.trainBatch(this._core, inputs, labels, n); },
+  /** Mean loss and accuracy over a data set, in chunks of batchSize (default 64). */
+  evaluate(inputs, labels, options) { return training.evaluate(this._core, inputs, labels, options); },
+  /** Gradients of the mean loss of n images, without an update. */
+  gradients(inputs, labels, n, options) { return training.gradients(this._core, inputs, labels, n, options); },
+  /** Mini-batch training; resolves to the history. */
+  fit(inputs, labels, options) { return training.fit(this._core, inputs, labels, options); },
+});
+Object.defineProperty(Model.prototype, 'optimizer', {
+  /** The optimiser and its hyper-parameters, the steps taken and the current rate; or null. */
+  get() { return training.getOptimizer(this._core); },
+});
 
 /** Reads a struct of int32 fields (offsets from abi.js) at byte address ptr. */
 function readStruct(engine, ptr, layout) {
@@ -421,9 +408,4 @@ const LAYOUTS = {
   dense: { kernel: '[in][units]' },
 };
 
-function describeInput(x) {
-  if (x === null || x === undefined) return String(x);
-  if (typeof x === 'object') return x.constructor ? x.constructor.name : 'an object';
-  return typeof x;
-}
 

@@ -1,12 +1,15 @@
 // training.js — training through the engine: setOptimizer, trainBatch, fit, evaluate,
-// gradients. Installed on Model.prototype by model.js; the arithmetic is all in C
-// (src/training.c), this file moves images and labels into the model's block and back.
+// gradients, as functions over a model's core (model.js: engine, ptr, shapes, layers,
+// reserve, setLast); the Model's methods call them. The arithmetic is all in C
+// (src/training.c); this file moves images (batch.js) and labels into the model's block and
+// back.
 //
 // Labels: class indices (Uint8Array, Int32Array, or an array of integers) for cross-entropy;
 // a Float32Array of n × outputs targets for mean squared error.
 
 import { LOSSES, OPTIMIZER, OPTIMIZERS, SCHEDULES } from './abi.js';
 import { shortFloat } from './layers.js';
+import { chunks, countImages, positiveOption, writeImages } from './batch.js';
 
 const NAMES = (table) => Object.fromEntries(Object.entries(table).map(([k, v]) => [v, k]));
 const OPTIMIZER_NAMES = NAMES(OPTIMIZERS);
@@ -16,14 +19,14 @@ const SCHEDULE_NAMES = NAMES(SCHEDULES);
 const OPTIMIZER_OPTIONS = ['optimizer', 'loss', 'learningRate', 'momentum', 'nesterov', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'schedule', 'seed'];
 
 /** Cross-entropy for a softmax over one vector of classes; mean squared error otherwise. */
-function defaultLoss(model) {
-  const last = model.layers[model.layers.length - 1];
+function defaultLoss(core) {
+  const last = core.layers[core.layers.length - 1];
   const vector = last.outputShape.length === 1 || last.outputShape[0] * last.outputShape[1] === 1;
   return last.activation === 'softmax' && vector ? 'crossentropy' : 'mse';
 }
 
 /** Optimizer options (JavaScript names) → the 16-word cnn_optimizer record. */
-function encodeOptimizer(model, options, where) {
+function encodeOptimizer(core, options, where) {
   for (const key of Object.keys(options)) {
     if (!OPTIMIZER_OPTIONS.includes(key)) {
       throw new Error(`${where}: unknown option '${key}'; options are ${OPTIMIZER_OPTIONS.join(', ')}`);
@@ -31,7 +34,7 @@ function encodeOptimizer(model, options, where) {
   }
   const type = options.optimizer ?? 'adam';
   if (!(type in OPTIMIZERS)) throw new Error(`${where}: optimizer must be 'adam' or 'sgd', got ${JSON.stringify(type)}`);
-  const loss = options.loss ?? defaultLoss(model);
+  const loss = options.loss ?? defaultLoss(core);
   if (!(loss in LOSSES)) throw new Error(`${where}: loss must be 'crossentropy' or 'mse', got ${JSON.stringify(loss)}`);
   const num = (key, fallback) => {
     const v = options[key] ?? fallback;
@@ -121,281 +124,247 @@ function shuffled(n, seed) {
 
 const now = () => (typeof performance === 'object' ? performance.now() : Date.now());
 
-export const trainingMethods = {
-  /**
-   * Sets (and resets) the optimiser: { optimizer: 'adam' | 'sgd', loss, learningRate,
-   * momentum, nesterov, beta1, beta2, epsilon, weightDecay, schedule }.
-   */
-  setOptimizer(options = {}) {
-    const ptr = this._live('setOptimizer');
-    const e = this._engine;
-    const bytes = encodeOptimizer(this, options, 'setOptimizer');
-    const at = e.alloc(bytes.length, 'optimizer');
-    try {
-      e.u8.set(bytes, at);
-      e.check(e.c.cnn_model_set_optimizer(ptr, at), 'setOptimizer');
-    } finally {
-      e.free(at);
-    }
-  },
+/**
+ * Sets (and resets) the optimiser: { optimizer: 'adam' | 'sgd', loss, learningRate, momentum,
+ * nesterov, beta1, beta2, epsilon, weightDecay, schedule, seed }.
+ */
+export function setOptimizer(core, options = {}) {
+  const ptr = core.live('setOptimizer');
+  const e = core.engine;
+  const bytes = encodeOptimizer(core, options, 'setOptimizer');
+  const at = e.alloc(bytes.length, 'optimizer');
+  try {
+    e.u8.set(bytes, at);
+    e.check(e.c.cnn_model_set_optimizer(ptr, at), 'setOptimizer');
+  } finally {
+    e.free(at);
+  }
+}
 
-  /** The optimiser and its hyper-parameters, the steps taken and the current rate; or null. */
-  get optimizer() {
-    const ptr = this._live('optimizer');
-    const e = this._engine;
-    const at = e.alloc(OPTIMIZER.bytes + 4, 'optimizer');
-    try {
-      if (e.c.cnn_model_get_optimizer(ptr, at, at + OPTIMIZER.bytes) !== 0) return null;
-      const bytes = e.u8.slice(at, at + OPTIMIZER.bytes);
-      return decodeOptimizer(bytes, e.i32[(at + OPTIMIZER.bytes) >> 2] >>> 0, e.c.cnn_model_learning_rate(ptr));
-    } finally {
-      e.free(at);
-    }
-  },
+/** The optimiser and its hyper-parameters, the steps taken and the current rate; or null. */
+export function getOptimizer(core) {
+  const ptr = core.live('optimizer');
+  const e = core.engine;
+  const at = e.alloc(OPTIMIZER.bytes + 4, 'optimizer');
+  try {
+    if (e.c.cnn_model_get_optimizer(ptr, at, at + OPTIMIZER.bytes) !== 0) return null;
+    const bytes = e.u8.slice(at, at + OPTIMIZER.bytes);
+    return decodeOptimizer(bytes, e.i32[(at + OPTIMIZER.bytes) >> 2] >>> 0, e.c.cnn_model_learning_rate(ptr));
+  } finally {
+    e.free(at);
+  }
+}
 
-  _ensureOptimizer() {
-    if (!this.optimizer) this.setOptimizer({});
-    return this.optimizer;
-  },
+/** The loss in use: the given one, the optimiser's, or the output layer's natural one. */
+function lossOf(core, given, where) {
+  const loss = given ?? getOptimizer(core)?.loss ?? defaultLoss(core);
+  if (!(loss in LOSSES)) throw new Error(`${where}: loss must be 'crossentropy' or 'mse', got ${JSON.stringify(loss)}`);
+  return loss;
+}
 
-  /** Writes labels of images [from, from + m) of `labels` (in `order` if given) to the block
-   * (validated before by _checkLabels). */
-  _writeLabels(labels, loss, from, m, order) {
-    const e = this._engine;
-    const ptr = e.c.cnn_model_targets(this._ptr);
-    const O = this.outputSize;
-    if (loss === 'crossentropy') {
-      const dst = e.i32;
-      const base = ptr >> 2;
-      for (let i = 0; i < m; i++) dst[base + i] = labels[order ? order[from + i] : from + i]; // checked
-    } else {
-      const dst = e.f32;
-      const base = ptr >> 2;
-      for (let i = 0; i < m; i++) {
-        const k = order ? order[from + i] : from + i;
-        dst.set(labels.subarray(k * O, (k + 1) * O), base + i * O);
-      }
-    }
-    return ptr;
-  },
-
-  _checkLabels(labels, count, loss, where) {
-    if (!labels || typeof labels.length !== 'number' || typeof labels === 'string') {
-      throw new Error(`${where}: labels must be ${loss === 'crossentropy' ? 'class indices (Uint8Array, Int32Array or an array)' : `a Float32Array of n × ${this.outputSize} targets`}`);
-    }
-    const want = loss === 'crossentropy' ? count : count * this.outputSize;
-    if (loss === 'mse' && !(labels instanceof Float32Array)) {
-      throw new Error(`${where}: mse targets must be a Float32Array of ${want} values (n × ${this.outputSize})`);
-    }
-    if (labels.length !== want) {
-      throw new Error(`${where}: ${labels.length} labels for ${count} images; ${loss} needs ${want}${loss === 'mse' ? ` (n × ${this.outputSize})` : ''}`);
-    }
-    if (loss === 'crossentropy') {
-      const O = this.outputSize;
-      for (let k = 0; k < count; k++) {
-        const v = labels[k];
-        if (!Number.isInteger(v) || v < 0 || v >= O) {
-          throw new Error(`${where}: label ${k} is ${v}; class labels must be integers 0 to ${O - 1}`);
-        }
-      }
-    }
-  },
-
-  /** Copies images [from, from + m) (in `order` if given) into input slots 0 … m − 1. */
-  _writeImages(inputs, from, m, order, where) {
-    const e = this._engine;
-    if (Array.isArray(inputs)) {
-      for (let i = 0; i < m; i++) this._writeInput(inputs[order ? order[from + i] : from + i], i, where);
-      return;
-    }
-    const S = this.inputSize;
-    const base = e.c.cnn_model_input(this._ptr) >> 2;
-    const f32 = e.f32;
-    if (!order) {
-      f32.set(inputs.subarray(from * S, (from + m) * S), base);
-      return;
-    }
+/** Writes the labels of images [from, from + m) (in `order` if given) to the block's
+ * targets (validated before by checkLabels); returns their address. */
+function writeLabels(core, labels, loss, from, m, order) {
+  const e = core.engine;
+  const ptr = e.c.cnn_model_targets(core.ptr);
+  const O = core.outputSize;
+  const base = ptr >> 2;
+  if (loss === 'crossentropy') {
+    const dst = e.i32;
+    for (let i = 0; i < m; i++) dst[base + i] = labels[order ? order[from + i] : from + i];
+  } else {
+    const dst = e.f32;
     for (let i = 0; i < m; i++) {
-      const k = order[from + i];
-      f32.set(inputs.subarray(k * S, (k + 1) * S), base + i * S);
+      const k = order ? order[from + i] : from + i;
+      dst.set(labels.subarray(k * O, (k + 1) * O), base + i * O);
     }
-  },
+  }
+  return ptr;
+}
 
-  _imageCount(inputs, n, where) {
-    if (Array.isArray(inputs)) return n ?? inputs.length;
-    if (!(inputs instanceof Float32Array)) {
-      throw new Error(`${where}: inputs must be a Float32Array of n × ${this.inputSize} values or an array of images`);
+function checkLabels(core, labels, count, loss, where) {
+  const O = core.outputSize;
+  if (!labels || typeof labels.length !== 'number' || typeof labels === 'string') {
+    throw new Error(`${where}: labels must be ${loss === 'crossentropy' ? 'class indices (Uint8Array, Int32Array or an array)' : `a Float32Array of n × ${O} targets`}`);
+  }
+  const want = loss === 'crossentropy' ? count : count * O;
+  if (loss === 'mse' && !(labels instanceof Float32Array)) {
+    throw new Error(`${where}: mse targets must be a Float32Array of ${want} values (n × ${O})`);
+  }
+  if (labels.length !== want) {
+    throw new Error(`${where}: ${labels.length} labels for ${count} images; ${loss} needs ${want}${loss === 'mse' ? ` (n × ${O})` : ''}`);
+  }
+  if (loss === 'crossentropy') {
+    for (let k = 0; k < count; k++) {
+      const v = labels[k];
+      if (!Number.isInteger(v) || v < 0 || v >= O) {
+        throw new Error(`${where}: label ${k} is ${v}; class labels must be integers 0 to ${O - 1}`);
+      }
     }
-    const count = n ?? inputs.length / this.inputSize;
-    if (!Number.isInteger(count) || count < 1 || inputs.length !== count * this.inputSize) {
-      throw new Error(`${where}: inputs has ${inputs.length} values, not a whole number of ${this.inputSize}-value images${n ? ` (n = ${n})` : ''}`);
-    }
-    return count;
-  },
+  }
+}
 
-  /**
-   * One optimiser step on n images. Returns the batch's mean loss, computed in the step
-   * (before the update). Uses the current optimiser (Adam by default).
-   */
-  trainBatch(inputs, labels, n) {
-    const ptr = this._live('trainBatch');
-    const count = this._imageCount(inputs, n, 'trainBatch');
-    this._checkLabels(labels, count, this.optimizer?.loss ?? defaultLoss(this), 'trainBatch');
-    const opt = this._ensureOptimizer();
-    this._reserve(count);
-    const e = this._engine;
-    this._writeImages(inputs, 0, count, null, 'trainBatch');
-    const lp = this._writeLabels(labels, opt.loss, 0, count, null);
-    this._setLast(0, 0, 0); // activations are mid-update: not offered
-    const out = e.scratch;
-    e.check(e.c.cnn_model_train_step(ptr, lp, count, out, out + 4), 'trainBatch');
-    return e.f32[out >> 2];
-  },
+/**
+ * One optimiser step on n images. Returns the batch's mean loss, computed in the step
+ * (before the update). Uses the current optimiser (Adam by default).
+ */
+export function trainBatch(core, inputs, labels, n) {
+  const ptr = core.live('trainBatch');
+  const count = countImages(core, inputs, n, 'trainBatch');
+  checkLabels(core, labels, count, lossOf(core, undefined, 'trainBatch'), 'trainBatch');
+  if (!getOptimizer(core)) setOptimizer(core, {});
+  const opt = getOptimizer(core);
+  core.reserve(count);
+  const e = core.engine;
+  writeImages(core, inputs, 0, count, null, 'trainBatch');
+  const lp = writeLabels(core, labels, opt.loss, 0, count, null);
+  core.setLast(0, 0, 0); // activations are mid-update: not offered
+  const out = e.scratch;
+  e.check(e.c.cnn_model_train_step(ptr, lp, count, out, out + 4), 'trainBatch');
+  return e.f32[out >> 2];
+}
 
-  /** Mean loss and accuracy over a data set, in chunks of batchSize (default 64). */
-  evaluate(inputs, labels, { batchSize = 64, loss } = {}) {
-    const ptr = this._live('evaluate');
-    const count = this._imageCount(inputs, undefined, 'evaluate');
-    const lossName = loss ?? this.optimizer?.loss ?? defaultLoss(this);
-    if (!(lossName in LOSSES)) throw new Error(`evaluate: loss must be 'crossentropy' or 'mse', got ${JSON.stringify(lossName)}`);
-    this._checkLabels(labels, count, lossName, 'evaluate');
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`evaluate: batchSize must be a positive integer, got ${batchSize}`);
-    const chunk = Math.min(batchSize, count);
-    this._reserve(chunk);
-    const e = this._engine;
-    let total = 0;
-    let correct = 0;
-    for (let start = 0; start < count; start += chunk) {
-      const m = Math.min(chunk, count - start);
-      this._writeImages(inputs, start, m, null, 'evaluate');
-      const lp = this._writeLabels(labels, lossName, start, m, null);
-      e.check(e.c.cnn_model_evaluate(ptr, LOSSES[lossName], lp, m, e.scratch, e.scratch + 4), 'evaluate');
-      total += e.f32[e.scratch >> 2] * m;
-      correct += e.i32[(e.scratch >> 2) + 1];
-      this._setLast(count, start, chunk);
-    }
-    return { loss: total / count, accuracy: correct / count };
-  },
+/** Mean loss and accuracy over a data set, in chunks of batchSize (default 64). */
+export function evaluate(core, inputs, labels, { batchSize, loss } = {}) {
+  const ptr = core.live('evaluate');
+  const count = countImages(core, inputs, undefined, 'evaluate');
+  const lossName = lossOf(core, loss, 'evaluate');
+  checkLabels(core, labels, count, lossName, 'evaluate');
+  const chunk = Math.min(positiveOption(batchSize, 64, 'evaluate', 'batchSize'), count);
+  core.reserve(chunk);
+  const e = core.engine;
+  let total = 0;
+  let correct = 0;
+  for (const { start, m } of chunks(count, chunk)) {
+    writeImages(core, inputs, start, m, null, 'evaluate');
+    const lp = writeLabels(core, labels, lossName, start, m, null);
+    e.check(e.c.cnn_model_evaluate(ptr, LOSSES[lossName], lp, m, e.scratch, e.scratch + 4), 'evaluate');
+    total += e.f32[e.scratch >> 2] * m;
+    correct += e.i32[(e.scratch >> 2) + 1];
+    core.setLast(count, start, chunk);
+  }
+  return { loss: total / count, accuracy: correct / count };
+}
 
-  /**
-   * Gradients of the mean loss of n images, without an update: { loss, layers: [{ kernel,
-   * bias } | null per layer], input: Float32Array (n × input size) }. Copies.
-   */
-  gradients(inputs, labels, n, { loss } = {}) {
-    const ptr = this._live('gradients');
-    const count = this._imageCount(inputs, n, 'gradients');
-    const lossName = loss ?? this.optimizer?.loss ?? defaultLoss(this);
-    if (!(lossName in LOSSES)) throw new Error(`gradients: loss must be 'crossentropy' or 'mse', got ${JSON.stringify(lossName)}`);
-    this._checkLabels(labels, count, lossName, 'gradients');
-    this._reserve(count);
-    const e = this._engine;
-    this._writeImages(inputs, 0, count, null, 'gradients');
-    const lp = this._writeLabels(labels, lossName, 0, count, null);
-    e.check(e.c.cnn_model_gradients(ptr, LOSSES[lossName], lp, count, e.scratch), 'gradients');
-    this._setLast(count, 0, count);
-    const lossValue = e.f32[e.scratch >> 2];
-    const layers = this.layers.map((l, i) => {
-      if (!l.trainableParams) return null;
-      const grads = {};
-      l.tensors.forEach((t, k) => {
-        if (t.trainable) grads[t.name] = e.f32View(e.c.cnn_model_tensor_grad(ptr, i, k), t.size).slice();
-      });
-      return grads;
+/**
+ * Gradients of the mean loss of n images, without an update, the model as it predicts
+ * (moving statistics, no dropout): { loss, layers: [{ <tensor>: Float32Array } | null per
+ * layer] (its trainable tensors by name), input: Float32Array (n × input size) }. Copies.
+ */
+export function gradients(core, inputs, labels, n, { loss } = {}) {
+  const ptr = core.live('gradients');
+  const count = countImages(core, inputs, n, 'gradients');
+  const lossName = lossOf(core, loss, 'gradients');
+  checkLabels(core, labels, count, lossName, 'gradients');
+  core.reserve(count);
+  const e = core.engine;
+  writeImages(core, inputs, 0, count, null, 'gradients');
+  const lp = writeLabels(core, labels, lossName, 0, count, null);
+  e.check(e.c.cnn_model_gradients(ptr, LOSSES[lossName], lp, count, e.scratch), 'gradients');
+  core.setLast(count, 0, count);
+  const lossValue = e.f32[e.scratch >> 2];
+  const layers = core.layers.map((l, i) => {
+    if (!l.trainableParams) return null;
+    const grads = {};
+    l.tensors.forEach((t, k) => {
+      if (t.trainable) grads[t.name] = e.f32View(e.c.cnn_model_tensor_grad(ptr, i, k), t.size).slice();
     });
-    const input = e.f32View(e.c.cnn_model_input_grad(ptr), count * this.inputSize).slice();
-    return { loss: lossValue, layers, input };
-  },
+    return grads;
+  });
+  const input = e.f32View(e.c.cnn_model_input_grad(ptr), count * core.inputSize).slice();
+  return { loss: lossValue, layers, input };
+}
 
-  /**
-   * Trains for `epochs` over (inputs, labels) in mini-batches, yielding to the event loop
-   * between batches. Options: epochs (1), batchSize (32), shuffle (true), seed (0), optimizer
-   * settings (as setOptimizer; given ones reset the optimiser, none keep the current one),
-   * validation { inputs, labels }, onBatchEnd, onEpochEnd, signal (AbortSignal).
-   * Resolves to a history: { loss[], accuracy[], valLoss[], valAccuracy[], stopped }.
-   */
-  async fit(inputs, labels, options = {}) {
-    this._live('fit');
-    const {
-      epochs = 1, batchSize = 32, shuffle = true, seed = 0, validation, onBatchEnd, onEpochEnd, signal,
-      ...optimizerOptions
-    } = options;
-    for (const key of Object.keys(optimizerOptions)) {
-      if (!OPTIMIZER_OPTIONS.includes(key)) {
-        throw new Error(`fit: unknown option '${key}'; options are epochs, batchSize, shuffle, seed, validation, onBatchEnd, onEpochEnd, signal, ${OPTIMIZER_OPTIONS.join(', ')}`);
+/**
+ * Trains for `epochs` over (inputs, labels) in mini-batches, yielding to the event loop
+ * between batches. Options: epochs (1), batchSize (32), shuffle (true), seed (0: the shuffle
+ * order and, for a new optimiser, dropout's masks), optimizer settings (as setOptimizer;
+ * given ones reset the optimiser, none keep the current one), validation { inputs, labels },
+ * onBatchEnd, onEpochEnd, signal (AbortSignal). Resolves to a history: { loss[], accuracy[],
+ * valLoss[], valAccuracy[], stopped }.
+ */
+export async function fit(core, inputs, labels, options = {}) {
+  core.live('fit');
+  const {
+    epochs = 1, batchSize = 32, shuffle = true, seed = 0, validation, onBatchEnd, onEpochEnd, signal,
+    ...optimizerOptions
+  } = options;
+  for (const key of Object.keys(optimizerOptions)) {
+    if (!OPTIMIZER_OPTIONS.includes(key)) {
+      throw new Error(`fit: unknown option '${key}'; options are epochs, batchSize, shuffle, seed, validation, onBatchEnd, onEpochEnd, signal, ${OPTIMIZER_OPTIONS.join(', ')}`);
+    }
+  }
+  positiveOption(epochs, 1, 'fit', 'epochs');
+  positiveOption(batchSize, 32, 'fit', 'batchSize');
+  const count = countImages(core, inputs, undefined, 'fit');
+  const batches = Math.ceil(count / batchSize);
+  if (Object.keys(optimizerOptions).length) {
+    const opts = { ...optimizerOptions };
+    // Schedules may be given in epochs here: { type: 'step', everyEpochs, gamma },
+    // { type: 'cosine' } (decays over the whole fit unless decaySteps is given).
+    if (opts.schedule?.type === 'step' && opts.schedule.everyEpochs !== undefined) {
+      const { everyEpochs, ...rest } = opts.schedule;
+      opts.schedule = { ...rest, stepSize: everyEpochs * batches };
+    }
+    if (opts.schedule?.type === 'cosine' && opts.schedule.decaySteps === undefined) {
+      opts.schedule = { ...opts.schedule, decaySteps: epochs * batches };
+    }
+    setOptimizer(core, { ...opts, seed: opts.seed ?? seed }); // dropout masks follow fit's seed
+  }
+  checkLabels(core, labels, count, lossOf(core, undefined, 'fit'), 'fit');
+  if (!getOptimizer(core)) setOptimizer(core, { seed });
+  const opt = getOptimizer(core);
+  if (validation) {
+    if (!validation.inputs || !validation.labels) throw new Error('fit: validation must be { inputs, labels }');
+    checkLabels(core, validation.labels, countImages(core, validation.inputs, undefined, 'fit validation'), opt.loss, 'fit validation');
+  }
+  const chunk = Math.min(batchSize, count);
+  core.reserve(chunk);
+  const e = core.engine;
+  const history = { loss: [], accuracy: [], valLoss: [], valAccuracy: [], stopped: false };
+  let lastYield = now();
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const order = shuffle ? shuffled(count, (seed + epoch * 0x9e3779b9) >>> 0) : null;
+    let lossSum = 0;
+    let correctSum = 0;
+    let seen = 0;
+    const epochStart = now();
+    let batch = 0;
+    for (const { start, m } of chunks(count, batchSize)) {
+      if (signal?.aborted) { history.stopped = true; break; }
+      const t0 = now();
+      writeImages(core, inputs, start, m, order, 'fit');
+      const lp = writeLabels(core, labels, opt.loss, start, m, order);
+      e.check(e.c.cnn_model_train_step(core.ptr, lp, m, e.scratch, e.scratch + 4), 'fit');
+      const loss = e.f32[e.scratch >> 2];
+      const correct = e.i32[(e.scratch >> 2) + 1];
+      lossSum += loss * m;
+      correctSum += correct;
+      seen += m;
+      const t1 = now();
+      if (onBatchEnd) {
+        await onBatchEnd({ epoch, batch, batches, loss, accuracy: correct / m, imagesPerSecond: m / Math.max((t1 - t0) / 1000, 1e-9) });
+      }
+      batch++;
+      if (now() - lastYield > 16 || signal) { // keep the page responsive; see aborts
+        await yieldToEventLoop();
+        lastYield = now();
       }
     }
-    if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`fit: batchSize must be a positive integer, got ${batchSize}`);
-    const count = this._imageCount(inputs, undefined, 'fit');
-    const batches = Math.ceil(count / batchSize);
-    if (Object.keys(optimizerOptions).length) {
-      const opts = { ...optimizerOptions };
-      // Schedules may be given in epochs here: { type: 'step', everyEpochs, gamma },
-      // { type: 'cosine' } (decays over the whole fit unless decaySteps is given).
-      if (opts.schedule?.type === 'step' && opts.schedule.everyEpochs !== undefined) {
-        const { everyEpochs, ...rest } = opts.schedule;
-        opts.schedule = { ...rest, stepSize: everyEpochs * batches };
-      }
-      if (opts.schedule?.type === 'cosine' && opts.schedule.decaySteps === undefined) {
-        opts.schedule = { ...opts.schedule, decaySteps: epochs * batches };
-      }
-      this.setOptimizer({ ...opts, seed: opts.seed ?? seed }); // dropout masks follow fit's seed
+    core.setLast(0, 0, 0);
+    if (!seen) break;
+    const seconds = (now() - epochStart) / 1000;
+    history.loss.push(lossSum / seen);
+    history.accuracy.push(correctSum / seen);
+    const logs = { epoch, loss: lossSum / seen, accuracy: correctSum / seen, imagesPerSecond: seen / Math.max(seconds, 1e-9), seconds };
+    if (validation && !history.stopped) {
+      const v = evaluate(core, validation.inputs, validation.labels, { batchSize: chunk, loss: opt.loss });
+      history.valLoss.push(v.loss);
+      history.valAccuracy.push(v.accuracy);
+      Object.assign(logs, { valLoss: v.loss, valAccuracy: v.accuracy });
     }
-    this._checkLabels(labels, count, this.optimizer?.loss ?? defaultLoss(this), 'fit');
-    if (!this.optimizer) this.setOptimizer({ seed });
-    const opt = this.optimizer;
-    if (validation) {
-      if (!validation.inputs || !validation.labels) throw new Error('fit: validation must be { inputs, labels }');
-      this._checkLabels(validation.labels, this._imageCount(validation.inputs, undefined, 'fit validation'), opt.loss, 'fit validation');
-    }
-    const chunk = Math.min(batchSize, count);
-    this._reserve(chunk);
-    const e = this._engine;
-    const history = { loss: [], accuracy: [], valLoss: [], valAccuracy: [], stopped: false };
-    let lastYield = now();
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      const order = shuffle ? shuffled(count, (seed + epoch * 0x9e3779b9) >>> 0) : null;
-      let lossSum = 0;
-      let correctSum = 0;
-      let seen = 0;
-      const epochStart = now();
-      for (let batch = 0; batch < batches; batch++) {
-        if (signal?.aborted) { history.stopped = true; break; }
-        const start = batch * batchSize;
-        const m = Math.min(batchSize, count - start);
-        const t0 = now();
-        this._writeImages(inputs, start, m, order, 'fit');
-        const lp = this._writeLabels(labels, opt.loss, start, m, order);
-        e.check(e.c.cnn_model_train_step(this._ptr, lp, m, e.scratch, e.scratch + 4), 'fit');
-        const loss = e.f32[e.scratch >> 2];
-        const correct = e.i32[(e.scratch >> 2) + 1];
-        lossSum += loss * m;
-        correctSum += correct;
-        seen += m;
-        const t1 = now();
-        if (onBatchEnd) {
-          await onBatchEnd({ epoch, batch, batches, loss, accuracy: correct / m, imagesPerSecond: m / Math.max((t1 - t0) / 1000, 1e-9) });
-        }
-        if (now() - lastYield > 16 || signal) { // keep the page responsive; see aborts
-          await yieldToEventLoop();
-          lastYield = now();
-        }
-      }
-      this._setLast(0, 0, 0);
-      if (!seen) break;
-      const seconds = (now() - epochStart) / 1000;
-      history.loss.push(lossSum / seen);
-      history.accuracy.push(correctSum / seen);
-      const logs = { epoch, loss: lossSum / seen, accuracy: correctSum / seen, imagesPerSecond: seen / Math.max(seconds, 1e-9), seconds };
-      if (validation && !history.stopped) {
-        const v = this.evaluate(validation.inputs, validation.labels, { batchSize: chunk, loss: opt.loss });
-        history.valLoss.push(v.loss);
-        history.valAccuracy.push(v.accuracy);
-        Object.assign(logs, { valLoss: v.loss, valAccuracy: v.accuracy });
-      }
-      if (onEpochEnd) await onEpochEnd(logs);
-      if (history.stopped) break;
-    }
-    return history;
-  },
-};
+    if (onEpochEnd) await onEpochEnd(logs);
+    if (history.stopped) break;
+  }
+  return history;
+}

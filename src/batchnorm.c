@@ -68,13 +68,24 @@ static void forward(const cnn_layer_run *r) {
             t.var[c] = t.var[c] * mom + (float)var * (1.0f - mom);
         }
     }
+    /* y = x·a + b per channel: the factors first, then the rows in memory order (NHWC: the
+     * channels of a pixel are contiguous, so the inner loop is a vector loop) */
+    float *a = r->work, *b = r->work + C;
     for (size_t c = 0; c < C; c++) {
         const float mu = r->training ? mean[c] : t.mean[c];
         const float is = r->training ? inv[c] : 1.0f / sqrtf(t.var[c] + eps);
-        const float a = (t.gamma ? t.gamma[c] : 1.0f) * is, b = (t.beta ? t.beta[c] : 0.0f) - mu * a;
-        for (size_t j = 0; j < rows; j++) r->out[j * C + c] = r->in[j * C + c] * a + b;
+        a[c] = (t.gamma ? t.gamma[c] : 1.0f) * is;
+        b[c] = (t.beta ? t.beta[c] : 0.0f) - mu * a[c];
+    }
+    for (size_t j = 0; j < rows; j++) {
+        const float *x = r->in + j * C;
+        float *y = r->out + j * C;
+        for (size_t c = 0; c < C; c++) y[c] = x[c] * a[c] + b[c];
     }
 }
+
+/* Workspace: the per-channel factors of y = x·a + b. */
+static size_t work_floats(const cnn_layer *L) { return 2 * (size_t)L->info.in_c; }
 
 /* Backward. x̂ = (x − mean)·inv, y = gamma·x̂ + beta:
  *   dbeta = Σ dz;  dgamma = Σ dz·x̂;
@@ -116,6 +127,7 @@ const cnn_layer_def cnn_batchnorm_def = {
     .options = OPTIONS,
     .n_options = (int32_t)(sizeof OPTIONS / sizeof *OPTIONS),
     .infer = infer,
+    .work_floats = work_floats,
     .saved_floats = saved_floats,
     .forward = forward,
     .backward = backward,

@@ -6,7 +6,8 @@
  *
  * How: a padded layer copies each image into a zero-bordered buffer (workspace); then each
  * output pixel is a sum over the kernel's taps of one input pixel's channels times one
- * kernel row, all contiguous: vector loops over channels. */
+ * kernel row, all contiguous: the dw_acc kernel pair keeps 8 channels' sums in registers
+ * across the taps (depthMultiplier 1, MobileNet's case; other multipliers take plain loops). */
 #include "internal.h"
 
 #include <string.h>
@@ -50,9 +51,10 @@ static cnn_status infer(cnn_layer *L, int32_t index) {
     return CNN_OK;
 }
 
+/* Workspace: the tap offsets, then for a padded layer a zero-bordered copy of one image. */
 static size_t work_floats(const cnn_layer *L) {
     const geom g = geometry(L);
-    return g.Hp != g.H || g.Wp != g.W ? (size_t)g.Hp * g.Wp * g.C : 0;
+    return (size_t)g.KH * g.KW + (g.Hp != g.H || g.Wp != g.W ? (size_t)g.Hp * g.Wp * g.C : 0);
 }
 
 static void forward(const cnn_layer_run *r) {
@@ -60,7 +62,12 @@ static void forward(const cnn_layer_run *r) {
     const float *kernel = r->t[0], *bias = r->L->info.n_tensors > 1 ? r->t[1] : NULL;
     const size_t D = (size_t)g.C * g.M, in_image = (size_t)g.H * g.W * g.C;
     const bool padded = g.Hp != g.H || g.Wp != g.W;
-    float *pad = r->work;
+    int32_t *off = (int32_t *)r->work;            /* where tap (ky, kx) lies from the window start */
+    float *pad = r->work + (size_t)g.KH * g.KW;
+    const size_t taps = (size_t)g.KH * g.KW;
+    for (int32_t ky = 0, t = 0; ky < g.KH; ky++)
+        for (int32_t kx = 0; kx < g.KW; kx++, t++)
+            off[t] = (int32_t)(((size_t)ky * g.DH * g.Wp + (size_t)kx * g.DW) * g.C);
     if (padded) memset(pad, 0, (size_t)g.Hp * g.Wp * g.C * sizeof(float));
     for (int32_t b = 0; b < r->n; b++) {
         const float *src = r->in + (size_t)b * in_image;
@@ -73,16 +80,19 @@ static void forward(const cnn_layer_run *r) {
             for (int32_t ox = 0; ox < g.OW; ox++, o += D) {
                 if (bias) memcpy(o, bias, D * sizeof(float));
                 else memset(o, 0, D * sizeof(float));
+                const float *start = src + ((size_t)oy * g.SH * g.Wp + (size_t)ox * g.SW) * g.C;
+                if (g.M == 1) {   /* the common case: channels in vectors, taps in registers */
+                    r->k->dw_acc(o, start, off, kernel, taps, D);
+                    if (r->fuse_relu) r->k->relu(o, o, D);
+                    continue;
+                }
                 for (int32_t ky = 0; ky < g.KH; ky++) {
                     const float *row = src + ((size_t)(oy * g.SH + ky * g.DH) * g.Wp + (size_t)ox * g.SW) * g.C;
                     for (int32_t kx = 0; kx < g.KW; kx++) {
                         const float *x = row + (size_t)kx * g.DW * g.C;
                         const float *w = kernel + ((size_t)ky * g.KW + kx) * D;
-                        if (g.M == 1)
-                            for (size_t c = 0; c < (size_t)g.C; c++) o[c] += x[c] * w[c];
-                        else
-                            for (size_t c = 0; c < (size_t)g.C; c++)
-                                for (size_t m = 0; m < (size_t)g.M; m++) o[c * g.M + m] += x[c] * w[c * g.M + m];
+                        for (size_t c = 0; c < (size_t)g.C; c++)
+                            for (size_t m = 0; m < (size_t)g.M; m++) o[c * g.M + m] += x[c] * w[c * g.M + m];
                     }
                 }
                 if (r->fuse_relu)

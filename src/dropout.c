@@ -6,14 +6,11 @@
 #include "internal.h"
 
 static const cnn_option_rule OPTIONS[] = {
-    { CNN_OPT_RATE, "rate", { .f = 0.5f }, 0, 0, 0.0f, 1.0f },
+    { CNN_OPT_RATE, "rate", { .f = 0.5f }, 0, 0, 0.0f, 1.0f, true },
 };
 
 static cnn_status infer(cnn_layer *L, int32_t index) {
     const cnn_layer_info *i = &L->info;
-    if (!(L->opt[CNN_OPT_RATE].f < 1.0f))
-        return cnn_fail(CNN_STATUS_BAD_LAYER, "layer %d (dropout): rate must be in [0, 1), got %g", index,
-                        (double)L->opt[CNN_OPT_RATE].f);
     return cnn_set_output(L, index, i->in_rank, i->in_h, i->in_w, i->in_c);
 }
 

@@ -92,6 +92,9 @@ typedef struct cnn_kernels {
     void (*vscale)(float *y, float a, size_t n);
     /* y[j] = x[j] > 0 ? x[j] : 0   (in place allowed) */
     void (*relu)(float *y, const float *x, size_t n);
+    /* y[j] += Σ_{t<taps} x[off[t] + j] · w[t·n + j]   for j < n, summed in t order: one output
+     * pixel of a depthwise convolution (n channels, tap t of the window at offset off[t]). */
+    void (*dw_acc)(float *y, const float *x, const int32_t *off, const float *w, size_t taps, size_t n);
 } cnn_kernels;
 
 extern const cnn_kernels cnn_kernels_scalar;
@@ -124,6 +127,7 @@ typedef struct cnn_option_rule {
     cnn_value def;
     int32_t min, max;
     float fmin, fmax;
+    bool fmax_open;             /* floats: the range is [fmin, fmax), e.g. a dropout rate    */
 } cnn_option_rule;
 
 typedef enum cnn_init { CNN_INIT_ZEROS = 0, CNN_INIT_ONES = 1, CNN_INIT_FAN = 2 } cnn_init;

@@ -79,6 +79,14 @@ static void relu_scalar(float *y, const float *x, size_t n) {
     for (size_t j = 0; j < n; j++) y[j] = x[j] > 0.0f ? x[j] : 0.0f;
 }
 
+static void dw_acc_scalar(float *y, const float *x, const int32_t *off, const float *w, size_t taps, size_t n) {
+    for (size_t j = 0; j < n; j++) {
+        float acc = y[j];
+        for (size_t t = 0; t < taps; t++) acc += x[(size_t)off[t] + j] * w[t * n + j];
+        y[j] = acc;
+    }
+}
+
 const cnn_kernels cnn_kernels_scalar = {
     .name = "scalar",
     .gemm_4x8 = gemm_4x8_scalar,
@@ -90,4 +98,5 @@ const cnn_kernels cnn_kernels_scalar = {
     .vadd_acc = vadd_acc_scalar,
     .vscale = vscale_scalar,
     .relu = relu_scalar,
+    .dw_acc = dw_acc_scalar,
 };

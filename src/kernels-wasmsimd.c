@@ -238,6 +238,33 @@ static void vadd_acc_wasmsimd(float *s, const float *x, size_t n) {
     for (; j < n; j++) s[j] += x[j];
 }
 
+/* Depthwise: 8 channels at a time with two accumulators in registers across all taps, then 4,
+ * then a scalar tail; every channel sums its taps in t order, as the scalar twin. */
+static void dw_acc_wasmsimd(float *y, const float *x, const int32_t *off, const float *w, size_t taps, size_t n) {
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        v128_t a0 = wasm_v128_load(y + j), a1 = wasm_v128_load(y + j + 4);
+        for (size_t t = 0; t < taps; t++) {
+            const float *xt = x + off[t] + j, *wt = w + t * n + j;
+            a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(xt), wasm_v128_load(wt)));
+            a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(xt + 4), wasm_v128_load(wt + 4)));
+        }
+        wasm_v128_store(y + j, a0);
+        wasm_v128_store(y + j + 4, a1);
+    }
+    for (; j + 4 <= n; j += 4) {
+        v128_t a = wasm_v128_load(y + j);
+        for (size_t t = 0; t < taps; t++)
+            a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(x + off[t] + j), wasm_v128_load(w + t * n + j)));
+        wasm_v128_store(y + j, a);
+    }
+    for (; j < n; j++) {
+        float acc = y[j];
+        for (size_t t = 0; t < taps; t++) acc += x[(size_t)off[t] + j] * w[t * n + j];
+        y[j] = acc;
+    }
+}
+
 static void vscale_wasmsimd(float *y, float a, size_t n) {
     const v128_t va = wasm_f32x4_splat(a);
     size_t j = 0;
@@ -264,4 +291,5 @@ const cnn_kernels cnn_kernels_wasmsimd = {
     .vadd_acc = vadd_acc_wasmsimd,
     .vscale = vscale_wasmsimd,
     .relu = relu_wasmsimd,
+    .dw_acc = dw_acc_wasmsimd,
 };

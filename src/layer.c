@@ -25,14 +25,15 @@ static const cnn_option_rule *find_rule(const cnn_layer_def *d, int32_t key) {
 
 static cnn_status check_value(const cnn_option_rule *r, cnn_value v, int32_t index, const char *tname) {
     if (cnn_option_kind(r->key) == CNN_KIND_FLOAT) {
-        if (v.f >= r->fmin && v.f <= r->fmax) return CNN_OK;   /* NaN fails */
+        if (v.f >= r->fmin && (r->fmax_open ? v.f < r->fmax : v.f <= r->fmax)) return CNN_OK; /* NaN fails */
         if (r->fmin == CNN_FLOAT_TINY && r->fmax == CNN_FLOAT_HUGE)
-            return cnn_fail(CNN_STATUS_BAD_LAYER, "layer %d (%s): %s must be a positive number, got %g",
+            return cnn_fail(CNN_STATUS_BAD_LAYER, "layer %d (%s): %s must be a positive number (at least 1e-30), got %g",
                             index, tname, r->name, (double)v.f);
         if (r->fmin == -CNN_FLOAT_HUGE)
-            return cnn_fail(CNN_STATUS_BAD_LAYER, "layer %d (%s): %s must be a finite number, got %g",
+            return cnn_fail(CNN_STATUS_BAD_LAYER, "layer %d (%s): %s must be a number from -1e30 to 1e30, got %g",
                             index, tname, r->name, (double)v.f);
-        return cnn_fail(CNN_STATUS_BAD_LAYER, "layer %d (%s): %s must be in [%g, %g], got %g",
+        return cnn_fail(CNN_STATUS_BAD_LAYER, r->fmax_open ? "layer %d (%s): %s must be in [%g, %g), got %g"
+                                                           : "layer %d (%s): %s must be in [%g, %g], got %g",
                         index, tname, r->name, (double)r->fmin, (double)r->fmax, (double)v.f);
     }
     if (v.i >= r->min && v.i <= r->max) return CNN_OK;
@@ -250,6 +251,10 @@ int32_t cnn_layer_spec_of(const cnn_layer *L, cnn_layer_spec *spec) {
         if (key == CNN_OPT_ALPHA) def.f = alpha;
         if (key == CNN_OPT_BETA) def.f = beta;
         if (L->opt[key].i == def.i) continue;      /* the same bits: the default */
+        /* a stride whose default 0 means "the window" (pools), equal to the window */
+        if ((key == CNN_OPT_STRIDE_H || key == CNN_OPT_STRIDE_W) && def.i == 0 &&
+            L->opt[key].i == L->opt[key == CNN_OPT_STRIDE_H ? CNN_OPT_KERNEL_H : CNN_OPT_KERNEL_W].i)
+            continue;
         assert(n < CNN_MAX_OPTIONS);               /* every layer type takes fewer options */
         spec->options[n].key = key;
         spec->options[n].i = L->opt[key].i;

@@ -298,13 +298,14 @@ static cnn_status read_layers(cnn_layer_spec *specs, const uint8_t *b, size_t le
 }
 
 /* Version 1 layer records: 12 int32 (type, activation, units, kernel h/w, stride h/w,
- * padding, pad_h, pad_w, 2 reserved), turned into options. Every nonzero field becomes an
- * option, so shape inference rejects what does not apply, as version 1 did. */
+ * padding, pad_h, pad_w, 2 reserved), turned into options. Every nonzero field (and every
+ * window's stride) becomes an option, so shape inference rejects what does not apply, as
+ * version 1 did; what version 2 added (types, activations, pool padding) is rejected here. */
 static cnn_status read_v1_layers(cnn_layer_spec *specs, const uint8_t *b, size_t len, uint32_t n_layers,
                                  size_t *used) {
     if (len / (V1_SPEC_INTS * 4) < n_layers)
-        return cnn_fail(CNN_STATUS_BAD_FILE, "model file: ARCH holds %llu bytes, %u layers need %llu",
-                        (unsigned long long)len, n_layers, (unsigned long long)n_layers * V1_SPEC_INTS * 4);
+        return cnn_fail(CNN_STATUS_BAD_FILE, "model file: ARCH section is %llu bytes, %u layers need %llu",
+                        (unsigned long long)len + 16, n_layers, 16 + (unsigned long long)n_layers * V1_SPEC_INTS * 4);
     static const int32_t KEYS[V1_SPEC_INTS] = { 0, CNN_OPT_ACTIVATION, CNN_OPT_UNITS, CNN_OPT_KERNEL_H,
                                                 CNN_OPT_KERNEL_W, CNN_OPT_STRIDE_H, CNN_OPT_STRIDE_W,
                                                 CNN_OPT_PADDING, 0, 0, 0, 0 };
@@ -313,11 +314,25 @@ static cnn_status read_v1_layers(cnn_layer_spec *specs, const uint8_t *b, size_t
         for (unsigned j = 0; j < V1_SPEC_INTS; j++) f[j] = (int32_t)rd32(b + (i * V1_SPEC_INTS + j) * 4);
         if (f[10] || f[11])
             return cnn_fail(CNN_STATUS_BAD_FILE, "model file: layer %u: reserved fields must be 0", i);
+        /* what version 1 could hold: its 8 layer types and 5 activations; pools without
+         * explicit padding; every window's stride given */
+        if (f[0] < CNN_LAYER_CONV2D || f[0] > CNN_LAYER_ACTIVATION)
+            return cnn_fail(CNN_STATUS_BAD_FILE, "model file: layer %u: version 1 has no layer type %d", i, f[0]);
+        if (f[1] < CNN_ACT_LINEAR || f[1] > CNN_ACT_SOFTMAX)
+            return cnn_fail(CNN_STATUS_BAD_FILE, "model file: layer %u: version 1 has no activation %d", i, f[1]);
+        const bool window = f[0] <= CNN_LAYER_AVGPOOL2D, pool = window && f[0] != CNN_LAYER_CONV2D;
+        if (pool && f[7] == CNN_PAD_EXPLICIT)
+            return cnn_fail(CNN_STATUS_BAD_FILE, "model file: layer %u: version 1 pools have no explicit padding", i);
         cnn_layer_spec *sp = &specs[i];
         sp->type = f[0];
         int32_t n = 0;
-        for (unsigned j = 1; j < 8; j++)
-            if (f[j]) { sp->options[n].key = KEYS[j]; sp->options[n].i = f[j]; n++; }
+        for (unsigned j = 1; j < 8; j++)   /* zeros are defaults, except a window's stride */
+            if (f[j] || (window && (j == 5 || j == 6))) {
+                if (pool && (j == 5 || j == 6) && f[j] < 1)
+                    return cnn_fail(CNN_STATUS_BAD_FILE, "model file: layer %u (%s): stride must be positive, got %d", i,
+                                    cnn_layer_type_name(f[0]), f[j]);
+                sp->options[n].key = KEYS[j]; sp->options[n].i = f[j]; n++;
+            }
         if (f[8]) {   /* pad_h: rows on top and bottom */
             sp->options[n].key = CNN_OPT_PAD_TOP; sp->options[n++].i = f[8];
             sp->options[n].key = CNN_OPT_PAD_BOTTOM; sp->options[n++].i = f[8];

@@ -1,16 +1,9 @@
 // fixtures.js — definitions shared by the jest and browser tests.
+import { readFileSync } from 'node:fs';
 
-/** LeNet-5 as the issues define it: 28×28×1 → 10, 61 706 parameters. */
-export const LENET = [
-  { type: 'conv2d', filters: 6, kernel: 5, stride: 1, padding: 'same', activation: 'relu' },
-  { type: 'maxpool2d', size: 2 },
-  { type: 'conv2d', filters: 16, kernel: 5, activation: 'relu' },
-  { type: 'maxpool2d', size: 2 },
-  { type: 'flatten' },
-  { type: 'dense', units: 120, activation: 'relu' },
-  { type: 'dense', units: 84, activation: 'relu' },
-  { type: 'dense', units: 10, activation: 'softmax' },
-];
+/** LeNet-5 as the issues define it: 28×28×1 → 10, 61 706 parameters (models/lenet5.json, the
+ * one definition the C tests, train/ and bench/ share). */
+export const LENET = JSON.parse(readFileSync(new URL('../models/lenet5.json', import.meta.url), 'utf8')).layers;
 
 /** A small deterministic PRNG (mulberry32): uniform in [0, 1). */
 export function rng(seed) {

@@ -20,7 +20,7 @@
 
 #include "../src/cnn.h"
 #include "augment.h"
-#include "lenet5.h"
+#include "../build/lenet5.h"   /* generated from models/lenet5.json */
 #include "mnist.h"
 
 #define MAX_THREADS 8

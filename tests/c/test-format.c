@@ -119,9 +119,10 @@ static void test_damaged_files_rejected(void) {
     /* File layout (no META): header 16 | ARCH 8 + 16 + layers | WGHT 8 + 4·params | END 12.
      * Layer records: type, option count, (key, value) pairs of the non-default options in key
      * order: conv2d activation, units, kernel_h, kernel_w, padding (8 + 5·8 bytes); maxpool2d
-     * kernel_h/w, stride_h/w (8 + 4·8); flatten (8); dense activation, units (8 + 2·8). */
+     * kernel_h/w (8 + 2·8: a stride equal to the window is the default); flatten (8); dense
+     * activation, units (8 + 2·8). */
     const size_t arch = 16, arch_body = arch + 8, rec0 = arch_body + 16;
-    const size_t wght = arch + 8 + 16 + 48 + 40 + 8 + 24;
+    const size_t wght = arch + 8 + 16 + 48 + 24 + 8 + 24;
     const size_t n_params = cnn_model_param_count(m);
 #define OPT_VALUE(j) (rec0 + 8 + 8 * (j) + 4)   /* layer 0's option j's value */
     CHECK(size == wght + 8 + 4 * n_params + 12);
@@ -155,7 +156,7 @@ static void test_damaged_files_rejected(void) {
     RESET(); put32(f + arch_body + 12, 0xFFFFFFFFu); fix_crc(f, size);
     expect_rejected(f, size, CNN_STATUS_BAD_FILE, "4294967295 layers", "huge layer count");
     RESET(); put32(f + arch_body + 12, 3); fix_crc(f, size);
-    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "ARCH section is 136 bytes, its 3 layers use 112", "layer count vs section");
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "ARCH section is 120 bytes, its 3 layers use 96", "layer count vs section");
     RESET(); put32(f + arch_body + 12, 5); fix_crc(f, size);
     expect_rejected(f, size, CNN_STATUS_BAD_FILE, "ARCH ends inside layer 4", "layer count past the section");
     RESET(); put32(f + arch_body, 70000); fix_crc(f, size);
@@ -311,6 +312,19 @@ static void test_version1_files_load(void) {
     expect_rejected(f, size, CNN_STATUS_BAD_FILE, "layer 1: reserved fields must be 0", "v1 reserved");
     put32(f + 16 + 24 + 48 + 40, 0); put32(f + 16 + 24 + 96 + 8, 5); fix_crc(f, size); /* flatten units */
     expect_rejected(f, size, CNN_STATUS_BAD_FILE, "layer 2 (flatten): units does not apply", "v1 units");
+    put32(f + 16 + 24 + 96 + 8, 0);
+    /* and what version 2 added is not version 1: a new layer type, a new activation, a pool's
+     * explicit padding, a pool without its stride */
+    put32(f + 16 + 24 + 96, CNN_LAYER_DROPOUT); fix_crc(f, size);
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "layer 2: version 1 has no layer type 12", "v1 new type");
+    put32(f + 16 + 24 + 96, CNN_LAYER_FLATTEN); put32(f + 16 + 24 + 4, CNN_ACT_GELU); fix_crc(f, size);
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "layer 0: version 1 has no activation 9", "v1 new activation");
+    put32(f + 16 + 24 + 4, CNN_ACT_RELU); put32(f + 16 + 24 + 48 + 28, CNN_PAD_EXPLICIT); fix_crc(f, size);
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "layer 1: version 1 pools have no explicit padding", "v1 pool pads");
+    put32(f + 16 + 24 + 48 + 28, 0); put32(f + 16 + 24 + 48 + 20, 0); fix_crc(f, size);
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "layer 1 (maxpool2d): stride must be positive, got 0", "v1 pool stride 0");
+    put32(f + 16 + 24 + 48 + 20, 2); put32(f + 16 + 24 + 20, 0); fix_crc(f, size);   /* conv2d stride 0 */
+    expect_rejected(f, size, CNN_STATUS_BAD_FILE, "layer 0 (conv2d): stride height must be positive, got 0", "v1 conv stride 0");
     free(f);
     cnn_model_free(m);
     cnn_model_free(r);

@@ -240,6 +240,32 @@ static void test_elementwise_match_scalar(void) {
     }
 }
 
+/* dw_acc: channels below, at, between and above the 4- and 8-wide vectors, 1 to 9 taps at
+ * scattered offsets: bit-identical sums (both add the taps in order). */
+static void test_dw_acc_matches_scalar(void) {
+    unsigned seed = 9;
+    for (size_t ni = 0; ni < N_SIZES; ni++) {
+        const size_t n = SIZES[ni];
+        for (size_t taps = 1; taps <= 9; taps += 4) {
+            int32_t off[9];
+            for (size_t t = 0; t < taps; t++) off[t] = (int32_t)(t * (n + 3));   /* rows of n + 3 */
+            float *x = random_buffer(taps * (n + 3) + n, &seed), *w = random_buffer(taps * n, &seed);
+            float *y0 = random_buffer(n, &seed), *y1 = (float *)malloc(n * sizeof(float));
+            memcpy(y1, y0, n * sizeof(float));
+            cnn_kernels_scalar.dw_acc(y0, x, off, w, taps, n);
+            cnn_kernels_wasmsimd.dw_acc(y1, x, off, w, taps, n);
+            CHECK(same_bits(y0, y1, n));
+            free(x); free(w); free(y0); free(y1);
+        }
+    }
+    /* hand-computed: y 1 + x[0]·w[0] + x[2]·w[1] = 1 + 2·3 + 4·5 = 27 */
+    const float x[3] = { 2, 0, 4 }, w[2] = { 3, 5 };
+    const int32_t off[2] = { 0, 2 };
+    float y = 1;
+    cnn_kernels_wasmsimd.dw_acc(&y, x, off, w, 2, 1);
+    CHECK(y == 27);
+}
+
 static void test_switch_selects_table(void) {
     int was = cnn_use_simd(0);
     CHECK(strcmp(cnn_kernels_name(), "scalar") == 0);
@@ -255,6 +281,7 @@ TEST_TABLE(kernel_tests) = {
     { "kernels: ger_acc (exact) and gemv_t_acc (to rounding) simd vs scalar", test_backward_kernels_match_scalar },
     { "kernels: gemm_4x8 simd == scalar for M 1–9, every nr, K, listed and strided", test_gemm_4x8_matches_scalar },
     { "kernels: pool2d simd == scalar, channels 1–9, valid/same/explicit, dilation, countIncludePad", test_pool2d_matches_scalar },
+    { "kernels: dw_acc simd == scalar at tail sizes, 1–9 taps", test_dw_acc_matches_scalar },
     { "kernels: cnn_use_simd switches the table", test_switch_selects_table },
     TEST_END,
 };

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "../../train/lenet5.h"
+#include "../../build/lenet5.h"   /* generated from models/lenet5.json */
 
 static const cnn_layer_spec CONV_VALID = { .type = CNN_LAYER_CONV2D, .options = { { CNN_OPT_STRIDE_H, .i = 1 }, { CNN_OPT_STRIDE_W, .i = 1 } } };
 

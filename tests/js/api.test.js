@@ -21,7 +21,7 @@ describe('definitions that break a rule', () => {
     ['an option of another layer type', [{ type: 'conv2d', filters: 1, kernel: 3, ceilMode: true }], /layer 0 \(conv2d\): ceilMode does not apply to conv2d \(it is an option of maxpool2d, avgpool2d\)/],
     ['alpha on an activation without one', [{ type: 'conv2d', filters: 1, kernel: 3, activation: 'relu', alpha: 0.1 }], /layer 0 \(conv2d\): 'alpha' applies to the activations leakyrelu, elu, hardsigmoid, not relu/],
     ['a dropout rate of 1', [{ type: 'dropout', rate: 1 }], /layer 0 \(dropout\): rate must be in \[0, 1\), got 1/],
-    ['a batchnorm epsilon of 0', [{ type: 'batchnorm', epsilon: 0 }], /layer 0 \(batchnorm\): epsilon must be a positive number, got 0/],
+    ['a batchnorm epsilon of 0', [{ type: 'batchnorm', epsilon: 0 }], /layer 0 \(batchnorm\): epsilon must be a positive number \(at least 1e-30\), got 0/],
     ['dense on an unflattened input', [{ type: 'dense', units: 3 }], /layer 0 \(dense\): input is \(8, 8, 1\), not a vector: add a flatten/],
     ['conv after flatten', [{ type: 'flatten' }, { type: 'conv2d', filters: 1, kernel: 1 }], /layer 1 \(conv2d\): needs an \(h, w, c\) input, got a vector of 64 values/],
     ['unknown activation', [{ type: 'flatten' }, { type: 'dense', units: 2, activation: 'mish' }], /layer 1 \(dense\): unknown activation 'mish'/],
@@ -60,7 +60,7 @@ describe('misuse of a model', () => {
 
   test('wrong batch arguments', () => {
     expect(() => net.predictBatch(new Float32Array(784 * 3), 2)).toThrow(/inputs has 2352 values, 2 images need 1568/);
-    expect(() => net.predictBatch(new Float32Array(1000))).toThrow(/n must be a positive integer/);
+    expect(() => net.predictBatch(new Float32Array(1000))).toThrow(/predictBatch: inputs has 1000 values, not a whole number of 784-value images \(28×28×1\)/);
     expect(() => net.predictBatch([image(0)], 2)).toThrow(/n is 2 but the array holds 1 images/);
     expect(() => net.predictBatch([image(0), new Float32Array(3)])).toThrow(/predictBatch: image 1: input has 3 values/);
     expect(() => net.predictBatch(image(0), 1, { batchSize: 0 })).toThrow(/batchSize must be a positive integer/);
@@ -208,7 +208,7 @@ describe('behaviour', () => {
     for (let k = 0; k < 3; k++) batch.set(image(k), 784 * k);
     net.profile(batch, 3, { repeats: 2 });
     expect(Array.from(net.activations(2)[7].data)).toEqual(Array.from(net.predictBatch(batch, 3).subarray(20, 30)));
-    expect(() => net.profile(batch, 2)).toThrow(/inputs must hold 2 × 784 values/);
+    expect(() => net.profile(batch, 2)).toThrow(/profile: inputs has \d+ values, 2 images need 1568 \(2×28×28×1\)/);
     net.dispose();
   });
 

@@ -82,6 +82,61 @@ describe('save → load', () => {
   });
 });
 
+describe('every layer type and option survives a file and config()', () => {
+  // one of everything the registry added, with non-default values
+  const EVERYTHING = {
+    input: [13, 11, 4],
+    layers: [
+      { type: 'zeropad2d', padding: [1, 0, 2, 1] },
+      { type: 'conv2d', filters: 6, kernel: [3, 2], stride: [2, 1], dilation: [1, 2], padding: [1, 2, 0, 1], groups: 2, useBias: false, activation: 'leakyrelu', alpha: 0.125 },
+      { type: 'batchnorm', epsilon: 0.01, momentum: 0.9, center: false, activation: 'relu6' },
+      { type: 'depthwiseconv2d', kernel: 3, padding: 'same', depthMultiplier: 2, dilation: 2, activation: 'hardswish' },
+      { type: 'maxpool2d', size: 2, stride: 1, padding: [0, 1], ceilMode: true, dilation: 2 },
+      { type: 'avgpool2d', size: 3, stride: 2, padding: 1, countIncludePad: true, ceilMode: true, activation: 'elu', alpha: 0.5 },
+      { type: 'swish' }, { type: 'gelu' }, { type: 'selu' }, { type: 'softplus' },
+      { type: 'hardsigmoid', alpha: 0.2, beta: 0.5 },
+      { type: 'globalmaxpool2d' },
+      { type: 'dropout', rate: 0.25 },
+      { type: 'dense', units: 5, useBias: false },
+      { type: 'batchnorm', scale: false },
+      { type: 'dense', units: 3, activation: 'softmax' },
+    ],
+  };
+
+  test('save → load: the same layers, tensors and outputs, bit for bit; config() re-creates it', async () => {
+    const net = await createModel({ ...EVERYTHING, seed: 3 });
+    const r = rng(11);
+    // non-trivial weights everywhere, moving statistics included
+    net.layers.forEach((l, i) => {
+      if (!l.tensors.length) return;
+      const w = {};
+      for (const t of l.tensors) w[t.name] = Float32Array.from({ length: t.size }, () => (t.name === 'movingVariance' ? 0.5 + r() : r() - 0.5));
+      net.setWeights(i, w);
+    });
+    const x = Float32Array.from({ length: 2 * 13 * 11 * 4 }, () => r());
+    const want = net.predictBatch(x, 2);
+    const back = await loadModel(net.save());
+    expect(back.layers).toEqual(net.layers);
+    net.layers.forEach((l, i) => expect(back.getWeights(i)).toEqual(net.getWeights(i)));
+    expect(Array.from(back.predictBatch(x, 2))).toEqual(Array.from(want));
+    // config() lists exactly the non-default options, and re-creates the same architecture
+    const cfg = net.config();
+    expect(cfg.layers.map(({ name: _n, ...rest }) => rest)).toEqual(EVERYTHING.layers.map((l) => {
+      // shorthand activation layers come back in their long form, sizes as [h, w]
+      if (['swish', 'gelu', 'selu', 'softplus', 'hardsigmoid'].includes(l.type)) {
+        const { type, ...opts } = l;
+        return { type: 'activation', activation: type, ...opts };
+      }
+      const out = { ...l };
+      for (const k of ['kernel', 'size', 'stride', 'dilation']) if (typeof out[k] === 'number') out[k] = [out[k], out[k]];
+      return out;
+    }));
+    const again = await createModel({ ...cfg, seed: 3 });
+    expect(again.layers).toEqual(net.layers);
+    for (const m of [net, back, again]) m.dispose();
+  });
+});
+
 describe('rejections', () => {
   test('sources that are not models say so', async () => {
     const html = '<!DOCTYPE html><html><body>Not Found</body></html>';
