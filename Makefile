@@ -13,7 +13,8 @@
 # module 'acorn'"); we set it for emcc only. See DEVELOPERS.md.
 
 LAYER_SRC := src/conv2d.c src/depthwiseconv2d.c src/pool2d.c src/global-pool2d.c src/dense.c \
-             src/flatten.c src/activation.c src/zeropad2d.c src/batchnorm.c src/dropout.c
+             src/flatten.c src/activation.c src/zeropad2d.c src/batchnorm.c src/dropout.c \
+             src/add.c src/concat.c src/multiply.c
 # The engine: the driver (model, init, forward, training, files), the layer registry and one
 # file per layer type, the kernels.
 SRC       := src/errors.c src/kernels.c src/kernels-scalar.c src/kernels-wasmsimd.c src/pack.c \
@@ -21,7 +22,8 @@ SRC       := src/errors.c src/kernels.c src/kernels-scalar.c src/kernels-wasmsim
              src/registry.c src/layer.c $(LAYER_SRC)
 HDR       := $(wildcard src/*.h)
 C_TESTS   := tests/c/test-main.c tests/c/test-kernels.c tests/c/test-layers.c \
-             tests/c/test-shapes.c tests/c/test-format.c tests/c/test-training.c
+             tests/c/test-shapes.c tests/c/test-format.c tests/c/test-training.c \
+             tests/c/test-graph.c
 
 EMCC      := NODE_PATH=/usr/share/nodejs emcc
 CC_NATIVE ?= cc
@@ -41,7 +43,7 @@ EXPORTS   := cnn_error_message cnn_status_name cnn_model_create cnn_model_load c
              cnn_model_capacity cnn_model_input cnn_model_output cnn_model_forward cnn_model_forward_layer \
              cnn_model_kernel cnn_model_bias cnn_model_set_metadata cnn_model_metadata \
              cnn_model_tensor_info cnn_model_tensor_name cnn_model_tensor cnn_model_tensor_grad \
-             cnn_model_option cnn_model_option_float cnn_model_trainable_count \
+             cnn_model_option cnn_model_option_float cnn_model_trainable_count cnn_model_layer_inputs \
              cnn_layer_type_name cnn_activation_name cnn_option_name cnn_option_kind \
              cnn_model_save_size cnn_model_save cnn_kernels_name \
              cnn_model_set_optimizer cnn_model_get_optimizer cnn_model_learning_rate \

@@ -100,5 +100,17 @@ int main(int argc, char **argv) {
         { .type = CNN_LAYER_BATCHNORM, .options = { { CNN_OPT_CENTER, .i = 0 }, { CNN_OPT_ACTIVATION, .i = CNN_ACT_SOFTMAX } } },
     };
     bad |= write_model(dir, "v2-dense-bn-adam", 2, 2, 1, v2dense, 3, 2);
+    /* a graph (GRPH section): residual add, concat with the input, a vector scaling a map */
+    cnn_layer_spec graph[7] = {
+        { .type = CNN_LAYER_CONV2D, .options = { { CNN_OPT_UNITS, .i = 2 }, { CNN_OPT_KERNEL_H, .i = 3 }, { CNN_OPT_KERNEL_W, .i = 3 },
+                                                 { CNN_OPT_PADDING, .i = CNN_PAD_SAME } } },
+        { .type = CNN_LAYER_ADD, .n_inputs = 2, .inputs = { 0, CNN_INPUT } },
+        { .type = CNN_LAYER_CONCAT, .n_inputs = 3, .inputs = { 1, CNN_INPUT, 0 } },
+        { .type = CNN_LAYER_GLOBALAVGPOOL2D },
+        { .type = CNN_LAYER_MULTIPLY, .n_inputs = 2, .inputs = { 2, 3 } },
+        { .type = CNN_LAYER_FLATTEN },
+        { .type = CNN_LAYER_DENSE, .options = { { CNN_OPT_UNITS, .i = 3 }, { CNN_OPT_ACTIVATION, .i = CNN_ACT_SOFTMAX } } },
+    };
+    bad |= write_model(dir, "graph-adam", 4, 3, 2, graph, 7, 2);
     return bad;
 }

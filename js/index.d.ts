@@ -15,8 +15,12 @@ export type ActivationName = Activation | 'silu';
 export type Padding = 'valid' | 'same' | number | [number, number] | [number, number, number, number];
 
 interface LayerBase {
-  /** Shown in summaries and activations; defaults to conv2d_1, conv2d_2, maxpool2d_1 … */
+  /** Shown in summaries and activations, and how `inputs` refer to it; defaults to conv2d_1,
+   * conv2d_2, maxpool2d_1 … Names are unique; 'input' is the model's input. */
   name?: string;
+  /** Graph models: the names of the earlier layers it reads ('input': the model's input).
+   * Default: the layer before it. */
+  inputs?: string[];
   /** Applied to the output (default 'linear'). */
   activation?: ActivationName;
   /** leakyrelu (default 0.3), elu (1) and hardsigmoid (1/6): the activation's alpha. */
@@ -98,6 +102,12 @@ export interface DropoutLayer extends LayerBase {
   /** In [0, 1), default 0.5. */
   rate?: number;
 }
+/** Graph merges (they need `inputs`): add (2+ inputs of one shape), concat (along the channel
+ * axis; inputs differ only in channels), multiply (one shape, or a (C) vector times an (h, w, C) map). */
+export interface MergeLayer extends LayerBase {
+  type: 'add' | 'concat' | 'multiply';
+  inputs: string[];
+}
 export interface ActivationLayer extends LayerBase {
   type: 'activation';
   activation: ActivationName;
@@ -108,11 +118,11 @@ export interface ShorthandActivationLayer extends Omit<LayerBase, 'activation'> 
 }
 export type LayerDefinition =
   | Conv2DLayer | DepthwiseConv2DLayer | Pool2DLayer | GlobalPoolLayer | DenseLayer | FlattenLayer
-  | ZeroPad2DLayer | BatchNormLayer | DropoutLayer | ActivationLayer | ShorthandActivationLayer;
+  | ZeroPad2DLayer | BatchNormLayer | DropoutLayer | MergeLayer | ActivationLayer | ShorthandActivationLayer;
 
 export type LayerType =
   | 'conv2d' | 'depthwiseconv2d' | 'maxpool2d' | 'avgpool2d' | 'globalavgpool2d' | 'globalmaxpool2d'
-  | 'dense' | 'flatten' | 'activation' | 'zeropad2d' | 'batchnorm' | 'dropout';
+  | 'dense' | 'flatten' | 'activation' | 'zeropad2d' | 'batchnorm' | 'dropout' | 'add' | 'concat' | 'multiply';
 
 /** [height, width, channels] for maps, [n] for vectors. */
 export type Shape = [number, number, number] | [number];
@@ -150,8 +160,11 @@ export interface LayerInfo {
   activation: Activation;
   alpha?: number;
   beta?: number;
+  /** The shape of its first input. */
   inputShape: Shape;
   outputShape: Shape;
+  /** The names of the layers it reads ('input': the model's input). */
+  inputs: string[];
   /** Values in all its tensors: conv [(kh·kw·p)+1]·d, dense (in+1)·units, batchnorm 4·c, … */
   params: number;
   /** Values in its trainable tensors. */
@@ -329,6 +342,8 @@ export declare class Model {
   readonly paramCount: number;
   /** Parameters the optimiser updates (paramCount less batchnorm's moving statistics). */
   readonly trainableParamCount: number;
+  /** Whether some layer reads something other than the layer before it. */
+  readonly isGraph: boolean;
   /** The seed createModel used (absent on loaded models). */
   seed?: number;
   readonly disposed: boolean;

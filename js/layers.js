@@ -11,7 +11,7 @@
 // the padded input, dense on an unflattened input …) are checked once, by the engine, whose
 // messages name the layer, the option and the rule.
 
-import { ACTIVATIONS, LAYER_TYPES, MAX_OPTIONS, OPTIONS as KEY, OPTION_KINDS, PADDING, SPEC } from './abi.js';
+import { ACTIVATIONS, INPUT, LAYER_TYPES, MAX_INPUTS, MAX_OPTIONS, OPTIONS as KEY, OPTION_KINDS, PADDING, SPEC } from './abi.js';
 
 export { LAYER_TYPES, ACTIVATIONS };
 const TYPE_NAMES = Object.fromEntries(Object.entries(LAYER_TYPES).map(([k, v]) => [v, k]));
@@ -207,6 +207,10 @@ export const DESCRIPTORS = {
     },
   },
   dropout: { options: { rate: float('rate', 0.5) } },
+  // graph merges: 2 or more `inputs`
+  add: { options: {}, merge: true },
+  concat: { options: {}, merge: true },
+  multiply: { options: {}, merge: true },
 };
 
 // Activations that take options on the same layer object.
@@ -225,8 +229,60 @@ function activationName(where, value) {
   return name;
 }
 
+/** A layer object's type as the engine knows it ({ type: 'relu' } is an activation layer). */
+function canonicalType(layer) {
+  const t = layer && typeof layer === 'object' ? layer.type : undefined;
+  const a = typeof t === 'string' ? ACTIVATION_ALIASES[t] ?? t : t;
+  return typeof a === 'string' && a in ACTIVATIONS ? 'activation' : t;
+}
+
+/**
+ * Every layer's name (given, or conv2d_1, add_1 … as layerNames makes them), checked: a name
+ * is a string, used once, and not 'input'. */
+function namesOf(layers) {
+  layers.forEach((layer, i) => {
+    if (layer && typeof layer === 'object' && layer.name !== undefined && typeof layer.name !== 'string') {
+      throw new Error(`layer ${i} (${layer.type}): name must be a string, got ${describe(layer.name)}`);
+    }
+  });
+  const names = layerNames(layers.map(canonicalType), layers.map((l) => (l && typeof l === 'object' ? l.name : undefined)));
+  const seen = new Map();
+  names.forEach((name, i) => {
+    if (name === 'input') throw new Error(`layer ${i}: the name 'input' is the model's input; choose another`);
+    if (seen.has(name)) throw new Error(`layer ${i}: the name '${name}' is also layer ${seen.get(name)}'s; names must be unique`);
+    seen.set(name, i);
+  });
+  return names;
+}
+
+/**
+ * A layer's `inputs` (names of earlier layers, or 'input') as engine indices (-1: the model's
+ * input); null when it reads the previous layer (the default).
+ */
+function resolveInputs(layer, i, names, where) {
+  const given = layer.inputs;
+  if (given === undefined) return null;
+  if (!Array.isArray(given) || given.length === 0 || !given.every((n) => typeof n === 'string')) {
+    throw new Error(`${where}: inputs must be a non-empty array of layer names (or 'input'), got ${describe(given)}`);
+  }
+  if (given.length > MAX_INPUTS) throw new Error(`${where}: ${given.length} inputs; a layer takes at most ${MAX_INPUTS}`);
+  return given.map((name) => {
+    if (name === 'input') return INPUT;
+    const j = names.indexOf(name);
+    if (j === i) throw new Error(`${where}: lists itself ('${name}') as an input`);
+    if (j > i) {
+      throw new Error(`${where}: input '${name}' is layer ${j}, which comes after it: list the layers so that every input comes earlier`);
+    }
+    if (j < 0) {
+      const earlier = ['input', ...names.slice(0, i)];
+      throw new Error(`${where}: input '${name}' is not the name of an earlier layer (earlier: ${earlier.join(', ')})` + suggest(name, earlier));
+    }
+    return j;
+  });
+}
+
 /** Writes one layer object as a cnn_layer_spec at byte `at` of `view` (a DataView). */
-function encodeLayer(layer, i, view, at) {
+function encodeLayer(layer, i, view, at, names) {
   if (!layer || typeof layer !== 'object' || Array.isArray(layer)) {
     throw new Error(`layer ${i}: must be an object like { type: 'conv2d', … }, got ${describe(layer)}`);
   }
@@ -251,12 +307,13 @@ function encodeLayer(layer, i, view, at) {
   const where = `layer ${i} (${type})`;
   const d = DESCRIPTORS[type];
   const act = activationName(where, activation);
+  const inputs = resolveInputs(layer, i, names, where);
   if (type === 'activation' && activation === undefined) {
     throw new Error(`${where}: needs an 'activation' (${Object.keys(ACTIVATIONS).join(', ')})`);
   }
   const actOptions = ACTIVATION_OPTIONS[act] ?? [];
   const own = Object.keys(d.options);
-  const accepted = ['type', 'name', 'activation', ...own, ...actOptions];
+  const accepted = ['type', 'name', 'inputs', 'activation', ...own, ...actOptions];
   for (const key of Object.keys(layer)) {
     if (accepted.includes(key) || layer[key] === undefined) continue;
     if (key === 'alpha' || key === 'beta') {
@@ -272,8 +329,8 @@ function encodeLayer(layer, i, view, at) {
   for (const key of d.required ?? []) {
     if (layer[key] === undefined) throw new Error(`${where}: needs '${key}'`);
   }
-  if (layer.name !== undefined && typeof layer.name !== 'string') {
-    throw new Error(`${where}: name must be a string, got ${describe(layer.name)}`);
+  if (d.merge && layer.inputs === undefined) {
+    throw new Error(`${where}: needs 'inputs', the names of the 2 or more layers it merges (or 'input')`);
   }
   const pairs = [];
   if (act !== 'linear') pairs.push([KEY.activation, ACTIVATIONS[act]]);
@@ -283,6 +340,10 @@ function encodeLayer(layer, i, view, at) {
   }
   if (pairs.length > MAX_OPTIONS) throw new Error(`${where}: ${pairs.length} options, at most ${MAX_OPTIONS}`);
   view.setInt32(at + SPEC.type, LAYER_TYPES[type], true);
+  if (inputs) {
+    view.setInt32(at + SPEC.n_inputs, inputs.length, true);
+    inputs.forEach((j, k) => view.setInt32(at + SPEC.inputs + 4 * k, j, true));
+  }
   pairs.forEach(([key, value], j) => {
     const o = at + SPEC.options + j * SPEC.optionBytes;
     view.setInt32(o, key, true);
@@ -302,7 +363,8 @@ export function encodeLayers(layers) {
   }
   const bytes = new Uint8Array(layers.length * SPEC.bytes);
   const view = new DataView(bytes.buffer);
-  const names = layers.map((layer, i) => encodeLayer(layer, i, view, i * SPEC.bytes));
+  const all = namesOf(layers);
+  const names = layers.map((layer, i) => encodeLayer(layer, i, view, i * SPEC.bytes, all));
   return { bytes, count: layers.length, names };
 }
 
@@ -324,7 +386,7 @@ export function typeName(code) {
  * cnn_layer_info), `get(key)` / `getFloat(key)` (resolved options) and `tensors` ([{ name,
  * shape, size, trainable }]).
  */
-export function describeLayer(info, get, getFloat, tensors, index, name) {
+export function describeLayer(info, get, getFloat, tensors, index, name, inputs) {
   const type = TYPE_NAMES[info.type];
   const shape = (rank, h, w, c) => (rank === 3 ? [h, w, c] : [c]);
   const act = ACTIVATION_NAMES[info.activation];
@@ -338,6 +400,7 @@ export function describeLayer(info, get, getFloat, tensors, index, name) {
     params: info.params,
     trainableParams: info.trainable,
     tensors,
+    inputs,
   };
   for (const key of ACTIVATION_OPTIONS[act] ?? []) layer[key] = shortFloat(getFloat(KEY[key]));
   for (const [key, codec] of Object.entries(DESCRIPTORS[type].options)) layer[key] = codec.decode(get, getFloat, layer);
@@ -353,9 +416,11 @@ function sameValue(a, b) {
   return Array.isArray(a) ? Array.isArray(b) && a.length === b.length && a.every((v, i) => v === b[i]) : a === b;
 }
 
-/** The layer object that re-creates a layer (model.config()): options that differ from their defaults. */
-export function layerConfig(layer) {
+/** The layer object that re-creates a layer (model.config()): options that differ from their
+ * defaults, and `inputs` unless it reads the layer before it. */
+export function layerConfig(layer, previous) {
   const out = { type: layer.type };
+  if (layer.inputs.length !== 1 || layer.inputs[0] !== previous) out.inputs = [...layer.inputs];
   for (const [key, codec] of Object.entries(DESCRIPTORS[layer.type].options)) {
     const v = layer[key];
     const isDefault = codec.isDefault ? codec.isDefault(v, layer) : codec.def !== undefined && sameValue(v, codec.def);

@@ -5,7 +5,7 @@
 // view on wasm memory is made at the moment of use, because a growing memory detaches old
 // views. Results handed to callers are copies unless a caller passes its own output array.
 
-import { LAYER_INFO, TENSOR_INFO } from './abi.js';
+import { INPUT, LAYER_INFO, MAX_INPUTS, TENSOR_INFO } from './abi.js';
 import { describeLayer, layerConfig, layerFormula, layerNames, typeName } from './layers.js';
 import { decodeMetadata, encodeMetadata } from './metadata.js';
 import { isImageLike } from './image.js';
@@ -57,10 +57,24 @@ export class Model {
     const meta = this._readMetadata();
     const stored = meta.layer_names ? meta.layer_names.split('\n') : [];
     const names = layerNames(infos.map((info) => typeName(info.type)), givenNames.length ? givenNames : stored);
+    // each layer's inputs, by name ('input': the model's input)
+    const buf = engine.alloc(4 * MAX_INPUTS, 'layer inputs');
+    const inputs = [];
+    try {
+      for (let i = 0; i < n; i++) {
+        const k = c.cnn_model_layer_inputs(ptr, i, buf, MAX_INPUTS);
+        inputs.push(Object.freeze(Array.from(engine.i32.subarray(buf >> 2, (buf >> 2) + k), (j) => (j === INPUT ? 'input' : names[j]))));
+      }
+    } finally {
+      engine.free(buf);
+    }
     /** @type {ReadonlyArray<object>} */
     this.layers = Object.freeze(infos.map((info, i) => Object.freeze(describeLayer(
       info, (key) => c.cnn_model_option(ptr, i, key), (key) => c.cnn_model_option_float(ptr, i, key), tensors[i], i, names[i],
+      inputs[i],
     ))));
+    /** Whether any layer reads something other than the layer before it. */
+    this.isGraph = this.layers.some((l, i) => l.inputs.length !== 1 || l.inputs[0] !== (i ? this.layers[i - 1].name : 'input'));
     this.inputShape = Object.freeze([...this.layers[0].inputShape]);
     this.outputShape = Object.freeze([...this.layers[n - 1].outputShape]);
     this.inputSize = this.inputShape.reduce((a, b) => a * b, 1);
@@ -106,13 +120,15 @@ export class Model {
   /** A text table: layer, output shape, parameters, and the formula for conv layers. */
   summary() {
     this._live('summary');
-    const rows = [['Layer (type)', 'Output shape', 'Params', 'Formula']];
-    rows.push(['input', `[${this.inputShape.join(', ')}]`, '0', '']);
+    // graph models get a column of each layer's inputs (sequential ones read the layer above)
+    const graph = this.isGraph;
+    const rows = [['Layer (type)', 'Output shape', 'Params', ...(graph ? ['Inputs'] : []), 'Formula']];
+    rows.push(['input', `[${this.inputShape.join(', ')}]`, '0', ...(graph ? [''] : []), '']);
     for (const l of this.layers) {
       const formula = layerFormula(l);
       const act = l.activation !== 'linear' && l.type !== 'activation' ? `, ${l.activation}` : '';
       const kind = l.type === 'activation' ? l.activation : l.type;
-      rows.push([`${l.name} (${kind}${act})`, `[${l.outputShape.join(', ')}]`, fmt(l.params), formula]);
+      rows.push([`${l.name} (${kind}${act})`, `[${l.outputShape.join(', ')}]`, fmt(l.params), ...(graph ? [l.inputs.join(', ')] : []), formula]);
     }
     const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
     const line = (r) => r.map((cell, j) => (j === 2 ? cell.padStart(widths[j]) : cell.padEnd(widths[j]))).join('   ').trimEnd();
@@ -126,7 +142,7 @@ export class Model {
 
   /** The layer objects that re-create this architecture with createModel(). */
   config() {
-    return { input: [...this.inputShape], layers: this.layers.map(layerConfig) };
+    return { input: [...this.inputShape], layers: this.layers.map((l, i) => layerConfig(l, i ? this.layers[i - 1].name : 'input')) };
   }
 
   // ─── Inference ─────────────────────────────────────────────────────────────────────────

@@ -4,9 +4,11 @@
  * exactly these functions; everything it can do, C can do.
  *
  * ─── Overview ────────────────────────────────────────────────────────────────────────────────
- * A model is a sequence of layers applied to one input shape. It is built from an array of
- * cnn_layer_spec (cnn_model_create) or read from a model file (cnn_model_load). Building runs
- * shape inference: every layer's input and output shape, padding and parameter count is known
+ * A model is a list of layers applied to one input shape. Each layer reads the layer before
+ * it, or (graph models: residual connections, branches) the earlier layers its spec names;
+ * the last layer is the model's output. It is built from an array of cnn_layer_spec
+ * (cnn_model_create) or read from a model file (cnn_model_load). Building runs shape
+ * inference: every layer's input and output shape, padding and parameter count is known
  * before anything runs, and a bad definition fails with a message naming the layer and the rule.
  *
  * ─── Worked example ──────────────────────────────────────────────────────────────────────────
@@ -70,6 +72,11 @@
  *   dropout   inverted dropout of CNN_OPT_RATE in training steps (masks from the optimiser's
  *             seed, the step and the layer: reproducible); the identity everywhere else.
  *   activation  a standalone activation layer (its CNN_OPT_ACTIVATION says which).
+ *   add       2 or more inputs of one shape, summed (residual connections).
+ *   concat    2 or more inputs that differ only in channels, side by side along the channel
+ *             axis (vectors: their units), input by input.
+ *   multiply  2 or more inputs of one shape multiplied element-wise, or a (C) vector scaling
+ *             every pixel of an (h, w, C) map (squeeze-and-excitation).
  *   Every layer may apply an activation to its output (CNN_OPT_ACTIVATION, with CNN_OPT_ALPHA
  *   and CNN_OPT_BETA where it has them): see cnn_activation. Softmax is over the last axis:
  *   channels, or the units of a vector.
@@ -150,6 +157,9 @@ typedef enum cnn_layer_type {
     CNN_LAYER_ZEROPAD2D = 10,
     CNN_LAYER_BATCHNORM = 11,
     CNN_LAYER_DROPOUT = 12,
+    CNN_LAYER_ADD = 13,
+    CNN_LAYER_CONCAT = 14,
+    CNN_LAYER_MULTIPLY = 15,
 } cnn_layer_type;
 
 typedef enum cnn_activation {
@@ -217,14 +227,21 @@ typedef struct cnn_option {
 } cnn_option;
 
 #define CNN_MAX_OPTIONS 20
-/* One layer as the caller defines it (also what JavaScript writes, 164 bytes):
+#define CNN_MAX_INPUTS 32   /* inputs of one layer (add, concat, multiply)                    */
+#define CNN_INPUT (-1)      /* in cnn_layer_spec.inputs: the model's input                     */
+/* One layer as the caller defines it (also what JavaScript writes, 296 bytes):
  *     { .type = CNN_LAYER_CONV2D, .options = { { CNN_OPT_UNITS, .i = 6 },
  *                                               { CNN_OPT_KERNEL_H, .i = 5 }, … } }
- * The list ends at the first CNN_OPT_END key (or after CNN_MAX_OPTIONS); a key given twice is
- * an error. */
+ * The option list ends at the first CNN_OPT_END key (or after CNN_MAX_OPTIONS); a key given
+ * twice is an error. Inputs: n_inputs 0 means the previous layer's output (the model's input
+ * for layer 0), so sequential models never set them; otherwise the indices of earlier layers
+ * (CNN_INPUT for the model's input), e.g. { .type = CNN_LAYER_ADD, .n_inputs = 2,
+ * .inputs = { 3, 5 } } for a residual connection. */
 typedef struct cnn_layer_spec {
     int32_t type;                  /* cnn_layer_type                                          */
     cnn_option options[CNN_MAX_OPTIONS];
+    int32_t n_inputs;              /* 0: the previous layer; 1 to CNN_MAX_INPUTS             */
+    int32_t inputs[CNN_MAX_INPUTS];
 } cnn_layer_spec;
 
 /* Sets option `key` of a spec (replacing it if present, else adding it): an int, or a float's
@@ -243,6 +260,8 @@ typedef struct cnn_layer_info {
     int32_t n_tensors;                    /* parameter tensors (kernel, bias, gamma, …)       */
     int32_t params;                       /* values in all of them                            */
     int32_t trainable;                    /* values in the trainable ones                     */
+    int32_t n_inputs;                     /* its inputs (cnn_model_layer_inputs); in_* is the
+                                             first one's shape                                */
 } cnn_layer_info;
 
 /* One parameter tensor of a layer. */
@@ -277,6 +296,9 @@ void cnn_model_free(cnn_model *model);
 int32_t cnn_model_layer_count(const cnn_model *model);
 /* Copies layer i's description into *info. */
 cnn_status cnn_model_layer_info(const cnn_model *model, int32_t i, cnn_layer_info *info);
+/* Layer i's inputs: writes up to `cap` of them to `inputs` (indices of earlier layers,
+ * CNN_INPUT for the model's input) and returns how many it has (0 for a bad i). */
+int32_t cnn_model_layer_inputs(const cnn_model *model, int32_t i, int32_t *inputs, int32_t cap);
 /* Input shape: (h, w, c). */
 void cnn_model_input_shape(const cnn_model *model, int32_t *h, int32_t *w, int32_t *c);
 /* Total parameters of all layers (every tensor: weights, biases, running statistics), and

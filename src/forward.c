@@ -1,5 +1,6 @@
 /* forward.c — the forward driver: each layer's own forward pass, then its activation (unless
- * fused into the layer's stores), on n images, reading the previous layer's output. */
+ * fused into the layer's stores), on n images, in definition order (every layer's inputs are
+ * earlier layers' outputs, or the model's input). */
 #include "internal.h"
 
 #include <string.h>
@@ -23,7 +24,8 @@ void cnn_model_run_layer(cnn_model *m, const cnn_kernels *k, int32_t i, int32_t 
     r.k = k;
     r.L = L;
     r.n = n;
-    r.in = cnn_model_layer_input(m, i);
+    for (int32_t q = 0; q < L->n_inputs; q++) r.ins[q] = cnn_model_act(m, L->inputs[q]);
+    r.in = r.ins[0];
     r.out = m->acts + L->out_offset * cap;
     r.work = m->work;
     r.training = training && m->training;   /* training memory exists */

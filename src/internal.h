@@ -144,8 +144,17 @@ typedef struct cnn_tensor_def {
 typedef struct cnn_layer cnn_layer;
 typedef struct cnn_layer_def cnn_layer_def;
 
+/* A tensor's shape as shape inference sees it: rank 3 (h, w, c), or rank 1 (c) with h = w = 1. */
+typedef struct cnn_shape { int32_t rank, h, w, c; } cnn_shape;
+
 struct cnn_layer {
     const cnn_layer_def *def;
+    int32_t n_inputs;              /* ≥ 1: its inputs, resolved (CNN_INPUT: the model input) */
+    int32_t inputs[CNN_MAX_INPUTS];
+    int32_t in_size[CNN_MAX_INPUTS]; /* values per image of each input                      */
+    const cnn_shape *in_shape;     /* the inputs' shapes: during shape inference only (NULL
+                                      after; info.in_* keeps the first)                      */
+    int32_t consumers;             /* layers that read its output                            */
     cnn_value opt[CNN_OPT_COUNT];  /* every option, resolved (defaults filled in)            */
     cnn_layer_info info;           /* shapes, resolved padding, parameter counts             */
     cnn_tensor_def tensor[CNN_MAX_TENSORS];
@@ -167,7 +176,8 @@ typedef struct cnn_layer_run {
     const cnn_kernels *k;
     const cnn_layer *L;
     int32_t n;                     /* images                                                 */
-    const float *in;               /* (n, in shape)                                          */
+    const float *in;               /* (n, in shape): the first input                        */
+    const float *ins[CNN_MAX_INPUTS]; /* every input (L->n_inputs), ins[0] == in             */
     float *out;                    /* (n, out shape), before the layer's activation          */
     float *t[CNN_MAX_TENSORS];     /* the layer's tensors                                    */
     float *work;                   /* L->def->work_floats(L) floats, shared between layers   */
@@ -177,7 +187,9 @@ typedef struct cnn_layer_run {
     uint32_t seed;                 /* training: this layer's randomness for this step        */
     /* backward only */
     const float *dz;               /* ∂L/∂out (n, out shape)                                 */
-    float *din;                    /* ∂L/∂in (n, in shape), zeroed, accumulate; NULL: not needed */
+    float *din;                    /* ∂L/∂in (n, in shape): accumulate (+=); NULL: not needed */
+    float *dins[CNN_MAX_INPUTS];   /* ∂L/∂ every input, dins[0] == din; an input read by several
+                                      layers gets the sum of their contributions          */
     float *dt[CNN_MAX_TENSORS];    /* ∂L/∂tensor, zeroed, accumulate; NULL for state tensors  */
 } cnn_layer_run;
 
@@ -185,6 +197,7 @@ enum {
     CNN_DEF_FUSES_RELU = 1,        /* forward applies ReLU itself when run->fuse_relu        */
     CNN_DEF_SHARES_INPUT = 2,      /* linear, its output is its input (flatten): same memory */
     CNN_DEF_NEEDS_RANK3 = 4,       /* input must be (h, w, c)                                */
+    CNN_DEF_MERGE = 8,             /* takes 2 or more inputs (add, concat, multiply)         */
 };
 
 struct cnn_layer_def {
@@ -235,10 +248,10 @@ const cnn_layer_def *cnn_layer_def_find(int32_t type);
 void cnn_copy_into_border(float *dst, const float *src, int32_t H, int32_t W, int32_t C, int32_t Wp,
                           int32_t top, int32_t left);
 
-/* Reads a spec into L for layer `index` with the given input shape: the options (defaults,
- * ranges, named errors), then the type's shape inference and parameter counts (layer.c). */
-cnn_status cnn_layer_setup(cnn_layer *L, const cnn_layer_spec *spec, int32_t index, int32_t in_rank,
-                           int32_t in_h, int32_t in_w, int32_t in_c);
+/* Reads a spec into L for layer `index` whose inputs (L->n_inputs, L->inputs) are set and
+ * whose inputs' shapes are `in_shape` (n_inputs): the options (defaults, ranges, named errors), then the type's shape inference and
+ * parameter counts (layer.c). */
+cnn_status cnn_layer_setup(cnn_layer *L, const cnn_layer_spec *spec, int32_t index, const cnn_shape *in_shape);
 /* The shortest spec that re-creates L: its options that differ from their defaults, in key
  * order (model files store this). Returns the number of options. */
 int32_t cnn_layer_spec_of(const cnn_layer *L, cnn_layer_spec *spec);
@@ -311,8 +324,9 @@ cnn_status cnn_model_resize_block(cnn_model *m, int32_t capacity, bool training)
 void cnn_model_run(cnn_model *m, int32_t n, bool training);
 /* Runs layer i on n images (the forward driver, forward.c). */
 void cnn_model_run_layer(cnn_model *m, const cnn_kernels *k, int32_t i, int32_t n, bool training);
-/* Layer i's input for the batch (the input images for layer 0). */
-float *cnn_model_layer_input(cnn_model *m, int32_t i);
+/* The batch of layer j's output, and its gradient (j = CNN_INPUT: the input images). */
+float *cnn_model_act(cnn_model *m, int32_t j);
+float *cnn_model_dact(cnn_model *m, int32_t j);
 /* Initialises every tensor from `seed` (init.c). */
 void cnn_model_init_weights(cnn_model *m, uint32_t seed);
 /* Restores the optimiser from a file: validates it, sets up training memory, then the step

@@ -52,13 +52,27 @@ static cnn_status check_value(const cnn_option_rule *r, cnn_value v, int32_t ind
                     r->min, v.i);
 }
 
-cnn_status cnn_layer_setup(cnn_layer *L, const cnn_layer_spec *spec, int32_t index, int32_t in_rank,
-                           int32_t in_h, int32_t in_w, int32_t in_c) {
-    memset(L, 0, sizeof *L);
+static cnn_status setup(cnn_layer *L, const cnn_layer_spec *spec, int32_t index);
+
+cnn_status cnn_layer_setup(cnn_layer *L, const cnn_layer_spec *spec, int32_t index, const cnn_shape *in_shape) {
+    L->in_shape = in_shape;
+    for (int32_t k = 0; k < L->n_inputs; k++) L->in_size[k] = in_shape[k].h * in_shape[k].w * in_shape[k].c;
+    cnn_status s = setup(L, spec, index);
+    L->in_shape = NULL;
+    return s;
+}
+
+static cnn_status setup(cnn_layer *L, const cnn_layer_spec *spec, int32_t index) {
     const cnn_layer_def *d = cnn_layer_def_find(spec->type);
     if (!d) return cnn_fail(CNN_STATUS_BAD_LAYER, "layer %d: unknown layer type %d", index, spec->type);
     L->def = d;
     const char *tname = d->name;
+    if ((d->flags & CNN_DEF_MERGE) && L->n_inputs < 2)
+        return cnn_fail(CNN_STATUS_BAD_LAYER, "layer %d (%s): needs 2 or more inputs, got %d", index, tname,
+                        L->n_inputs);
+    if (!(d->flags & CNN_DEF_MERGE) && L->n_inputs != 1)
+        return cnn_fail(CNN_STATUS_BAD_LAYER, "layer %d (%s): takes one input, got %d (only add, concat and "
+                        "multiply merge several)", index, tname, L->n_inputs);
     /* Defaults, then the spec's options over them. */
     for (int32_t i = 0; i < N_COMMON; i++) L->opt[COMMON[i].key] = COMMON[i].def;
     for (int32_t i = 0; i < d->n_options; i++) L->opt[d->options[i].key] = d->options[i].def;
@@ -110,10 +124,12 @@ cnn_status cnn_layer_setup(cnn_layer *L, const cnn_layer_spec *spec, int32_t ind
     cnn_layer_info *info = &L->info;
     info->type = d->type;
     info->activation = act;
-    info->in_rank = in_rank; info->in_h = in_h; info->in_w = in_w; info->in_c = in_c;
-    if ((d->flags & CNN_DEF_NEEDS_RANK3) && in_rank != 3)
+    const cnn_shape *in = &L->in_shape[0];
+    info->in_rank = in->rank; info->in_h = in->h; info->in_w = in->w; info->in_c = in->c;
+    info->n_inputs = L->n_inputs;
+    if ((d->flags & CNN_DEF_NEEDS_RANK3) && in->rank != 3)
         return cnn_fail(CNN_STATUS_BAD_LAYER,
-                        "layer %d (%s): needs an (h, w, c) input, got a vector of %d values", index, tname, in_c);
+                        "layer %d (%s): needs an (h, w, c) input, got a vector of %d values", index, tname, in->c);
     CNN_TRY(d->infer(L, index));
     int64_t params = 0, trainable = 0;
     for (int32_t t = 0; t < info->n_tensors; t++) {

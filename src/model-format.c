@@ -19,6 +19,7 @@ static const uint8_t MAGIC[8] = { 'W', 'C', 'N', 'N', 0x0D, 0x0A, 0x1A, 0x0A };
 
 #define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 #define TAG_ARCH TAG('A', 'R', 'C', 'H')
+#define TAG_GRPH TAG('G', 'R', 'P', 'H')
 #define TAG_META TAG('M', 'E', 'T', 'A')
 #define TAG_WGHT TAG('W', 'G', 'H', 'T')
 #define TAG_OPTM TAG('O', 'P', 'T', 'M')
@@ -151,12 +152,28 @@ static size_t arch_size(const cnn_model *m) {
     return n;
 }
 
+/* Whether a layer reads anything but the previous layer's output (a graph model). */
+static bool is_graph(const cnn_model *m) {
+    for (int32_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i].n_inputs != 1 || m->layers[i].inputs[0] != i - 1) return true;
+    return false;
+}
+
+/* GRPH (graph models only): per layer, its input count and the inputs (i32, -1: the model's
+ * input). */
+static size_t grph_size(const cnn_model *m) {
+    size_t n = 0;
+    for (int32_t i = 0; i < m->n_layers; i++) n += 4 + 4 * (size_t)m->layers[i].n_inputs;
+    return n;
+}
+
 /* OPTM: the optimiser record, the step count, then both state arrays (n_trainable each). */
 static size_t optm_size(const cnn_model *m) { return OPT_WORDS * 4 + 4 + 2 * m->n_trainable * 4; }
 
 size_t cnn_model_save_size(const cnn_model *m, uint32_t flags) {
     if (!m) return 0;
     size_t n = HEADER_SIZE + 8 + arch_size(m);
+    if (is_graph(m)) n += 8 + grph_size(m);
     if (m->meta_size) n += 8 + m->meta_size + pad4(m->meta_size);
     n += 8 + m->n_params * 4;
     if ((flags & CNN_SAVE_OPTIMIZER) && m->has_optimizer) n += 8 + optm_size(m);
@@ -221,6 +238,14 @@ cnn_status cnn_model_save(const cnn_model *m, uint8_t *buf, size_t capacity, uin
         for (int32_t j = 0; j < n; j++, p += 8) {
             wr32(p, (uint32_t)spec.options[j].key);
             wr32(p + 4, (uint32_t)spec.options[j].i);
+        }
+    }
+    if (is_graph(m)) {
+        wr32(p, TAG_GRPH); wr32(p + 4, (uint32_t)grph_size(m)); p += 8;
+        for (int32_t i = 0; i < m->n_layers; i++) {
+            const cnn_layer *L = &m->layers[i];
+            wr32(p, (uint32_t)L->n_inputs); p += 4;
+            for (int32_t k = 0; k < L->n_inputs; k++, p += 4) wr32(p, (uint32_t)L->inputs[k]);
         }
     }
     if (m->meta_size) {
@@ -294,6 +319,33 @@ static cnn_status read_layers(cnn_layer_spec *specs, const uint8_t *b, size_t le
         }
     }
     *used = 16 + at;
+    return CNN_OK;
+}
+
+/* GRPH: for each layer, n_inputs (1 … CNN_MAX_INPUTS) then its inputs (i32). Whether they
+ * are earlier layers is shape inference's to check. */
+static cnn_status read_graph(cnn_layer_spec *specs, const uint8_t *b, size_t at, size_t size, uint32_t len,
+                             uint32_t n_layers) {
+    if (len > size - at)
+        return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: GRPH needs %u bytes, %llu remain", len,
+                        (unsigned long long)(size - at));
+    const size_t end = at + len;
+    for (uint32_t i = 0; i < n_layers; i++) {
+        if (end - at < 4)
+            return cnn_fail(CNN_STATUS_BAD_FILE, "model file: GRPH ends before layer %u's inputs", i);
+        const uint32_t n = rd32(b + at);
+        at += 4;
+        if (n < 1 || n > CNN_MAX_INPUTS)
+            return cnn_fail(CNN_STATUS_BAD_FILE, "model file: layer %u has %u inputs; a layer takes 1 to %d", i, n,
+                            CNN_MAX_INPUTS);
+        if ((end - at) / 4 < n)
+            return cnn_fail(CNN_STATUS_BAD_FILE, "model file: GRPH ends inside layer %u's inputs", i);
+        specs[i].n_inputs = (int32_t)n;
+        for (uint32_t k = 0; k < n; k++, at += 4) specs[i].inputs[k] = (int32_t)rd32(b + at);
+    }
+    if (at != end)
+        return cnn_fail(CNN_STATUS_BAD_FILE, "model file: GRPH section has %llu bytes after the last layer's inputs",
+                        (unsigned long long)(end - at));
     return CNN_OK;
 }
 
@@ -418,6 +470,15 @@ static cnn_status load(cnn_model **out, const uint8_t *b, size_t size) {
         return s;
     }
     at += arch_len;
+    /* GRPH (optional, version 2): the layers' inputs */
+    if (version >= 2 && section_header(b, at, size, &tag, &len) == CNN_OK && tag == TAG_GRPH) {
+        s = read_graph(specs, b, at + 8, size, len, n_layers);
+        if (s != CNN_OK) {
+            free(specs);
+            return s;
+        }
+        at += 8 + len;
+    }
     /* Shape inference validates every layer field, sizes and overflow. */
     s = cnn_model_build(out, (int32_t)in_h, (int32_t)in_w, (int32_t)in_c, specs, (int32_t)n_layers);
     free(specs);

@@ -17,20 +17,54 @@ typedef struct sizes {
     uint64_t n_params, n_trainable, act, preact, work;
 } sizes;
 
-/* Sets up every layer (options, shapes, tensors), then lays out the parameters (trainable
- * tensors of every layer first, then state tensors) and the activations (per image, in floats,
- * 16-byte aligned). Writes the layers into `dst` when it is not NULL. All sums are bounded
- * (≤ 256 layers × 2^28 values each < 2^37) and held in uint64_t. */
-static cnn_status size_layers(cnn_layer *dst, int32_t in_h, int32_t in_w, int32_t in_c,
+/* Layer `index`'s inputs from its spec: the previous layer by default, else the listed
+ * earlier layers (or the model's input), each checked. */
+static cnn_status resolve_inputs(cnn_layer *L, const cnn_layer_spec *spec, int32_t index) {
+    const char *tname = cnn_layer_type_name(spec->type);
+    if (spec->n_inputs == 0) {
+        L->n_inputs = 1;
+        L->inputs[0] = index - 1;            /* -1 for layer 0: CNN_INPUT */
+        return CNN_OK;
+    }
+    if (spec->n_inputs < 0 || spec->n_inputs > CNN_MAX_INPUTS)
+        return cnn_fail(CNN_STATUS_BAD_LAYER, "layer %d (%s): %d inputs; a layer takes 1 to %d", index, tname,
+                        spec->n_inputs, CNN_MAX_INPUTS);
+    L->n_inputs = spec->n_inputs;
+    for (int32_t k = 0; k < spec->n_inputs; k++) {
+        const int32_t j = spec->inputs[k];
+        if (j == index)
+            return cnn_fail(CNN_STATUS_BAD_LAYER, "layer %d (%s): input %d is the layer itself", index, tname, k);
+        if (j < CNN_INPUT || j > index)
+            return cnn_fail(CNN_STATUS_BAD_LAYER,
+                            "layer %d (%s): input %d is layer %d, which does not come before it (inputs are "
+                            "earlier layers, or -1 for the model's input)", index, tname, k, j);
+        L->inputs[k] = j;
+    }
+    return CNN_OK;
+}
+
+/* Sets up every layer (inputs, options, shapes, tensors), then lays out the parameters
+ * (trainable tensors of every layer first, then state tensors) and the activations (per
+ * image, in floats, 16-byte aligned). Writes the layers into `dst`; `shapes` holds every
+ * layer's output shape (n_layers) for the inputs of later layers. All sums are bounded
+ * (≤ CNN_MAX_LAYERS × 2^28 values each) and held in uint64_t. */
+static cnn_status size_layers(cnn_layer *dst, cnn_shape *shapes, int32_t in_h, int32_t in_w, int32_t in_c,
                               const cnn_layer_spec *layers, int32_t n_layers, sizes *z) {
     memset(z, 0, sizeof *z);
     z->act = round_up4((size_t)in_h * in_w * in_c);
-    int32_t rank = 3, h = in_h, w = in_w, c = in_c;
-    size_t prev_offset = 0;
-    cnn_layer one;
+    const cnn_shape input = { 3, in_h, in_w, in_c };
     for (int32_t i = 0; i < n_layers; i++) {
-        cnn_layer *L = dst ? &dst[i] : &one;
-        CNN_TRY(cnn_layer_setup(L, &layers[i], i, rank, h, w, c));
+        cnn_layer *L = &dst[i];
+        memset(L, 0, sizeof *L);
+        CNN_TRY(resolve_inputs(L, &layers[i], i));
+        cnn_shape in_shape[CNN_MAX_INPUTS];
+        for (int32_t k = 0; k < L->n_inputs; k++) {
+            const int32_t j = L->inputs[k];
+            in_shape[k] = j == CNN_INPUT ? input : shapes[j];
+            if (j != CNN_INPUT) dst[j].consumers++;
+        }
+        CNN_TRY(cnn_layer_setup(L, &layers[i], i, in_shape));
+        shapes[i] = (cnn_shape){ L->info.out_rank, L->info.out_h, L->info.out_w, L->info.out_c };
         z->n_trainable += (uint64_t)L->info.trainable;
         z->n_params += (uint64_t)L->info.params;
         if (z->n_params > CNN_MAX_ELEMENTS)
@@ -42,7 +76,8 @@ static cnn_status size_layers(cnn_layer *dst, int32_t in_h, int32_t in_w, int32_
         if (need > z->work) z->work = need;
         const int32_t act = L->info.activation;
         if ((L->def->flags & CNN_DEF_SHARES_INPUT) && act == CNN_ACT_LINEAR) {
-            L->out_offset = prev_offset;     /* same values, same order: share the memory */
+            /* same values, same order: share the input's memory */
+            L->out_offset = L->inputs[0] == CNN_INPUT ? 0 : dst[L->inputs[0]].out_offset;
         } else {
             L->out_offset = (size_t)z->act;
             z->act += round_up4(L->out_size);
@@ -50,19 +85,22 @@ static cnn_status size_layers(cnn_layer *dst, int32_t in_h, int32_t in_w, int32_
         L->keep_preact = cnn_activation_needs_x(act) && i < n_layers - 1; /* the last: logits */
         L->preact_offset = L->keep_preact ? (size_t)z->preact : 0;
         if (L->keep_preact) z->preact += round_up4(L->out_size);
-        prev_offset = L->out_offset;
-        rank = L->info.out_rank; h = L->info.out_h; w = L->info.out_w; c = L->info.out_c;
     }
-    if (dst) { /* tensor offsets: trainable ones first, in layer order, then the state */
-        size_t at = 0;
-        for (int pass = 0; pass < 2; pass++)
-            for (int32_t i = 0; i < n_layers; i++)
-                for (int32_t t = 0; t < dst[i].info.n_tensors; t++)
-                    if (dst[i].tensor[t].info.trainable == (pass == 0)) {
-                        dst[i].tensor_offset[t] = at;
-                        at += (size_t)dst[i].tensor[t].info.size;
-                    }
-    }
+    /* every layer's output is read by a later layer, except the last: the model's output */
+    for (int32_t i = 0; i < n_layers - 1; i++)
+        if (!dst[i].consumers)
+            return cnn_fail(CNN_STATUS_BAD_LAYER,
+                            "layer %d (%s): no layer reads its output (only the last layer, the model's "
+                            "output, may be unread)", i, dst[i].def->name);
+    /* tensor offsets: trainable ones first, in layer order, then the state */
+    size_t at = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int32_t i = 0; i < n_layers; i++)
+            for (int32_t t = 0; t < dst[i].info.n_tensors; t++)
+                if (dst[i].tensor[t].info.trainable == (pass == 0)) {
+                    dst[i].tensor_offset[t] = at;
+                    at += (size_t)dst[i].tensor[t].info.size;
+                }
     z->work = round_up4((size_t)z->work);
     return CNN_OK;
 }
@@ -87,14 +125,24 @@ cnn_status cnn_model_build(cnn_model **out, int32_t in_h, int32_t in_w, int32_t 
                         CNN_MAX_LAYERS);
     if (!layers) return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "model: layer array is NULL");
 
-    /* Sizing pass, run twice: once to learn the sizes, once to fill the allocated layers. */
-    sizes z;
-    CNN_TRY(size_layers(NULL, in_h, in_w, in_c, layers, n_layers, &z));
-
-    /* The model object: its fixed description (this struct and the layers). */
+    /* The model object: its fixed description (this struct and the layers), sized by the
+     * sizing pass, which runs in it (on failure it is freed) */
     const size_t head = (sizeof(cnn_model) + 15) & ~(size_t)15;
     cnn_model *m = (cnn_model *)calloc(1, head + sizeof(cnn_layer) * (size_t)n_layers);
-    if (!m) return cnn_fail(CNN_STATUS_OUT_OF_MEMORY, "model: cannot allocate its description");
+    cnn_shape *shapes = (cnn_shape *)calloc((size_t)n_layers, sizeof(cnn_shape));
+    if (!m || !shapes) {
+        free(m);
+        free(shapes);
+        return cnn_fail(CNN_STATUS_OUT_OF_MEMORY, "model: cannot allocate its description");
+    }
+    m->layers = (cnn_layer *)((uint8_t *)m + head);
+    sizes z;
+    cnn_status st = size_layers(m->layers, shapes, in_h, in_w, in_c, layers, n_layers, &z);
+    free(shapes);
+    if (st != CNN_OK) {
+        free(m);
+        return st;
+    }
     /* The block: parameters now, activations from the first cnn_model_reserve. */
     m->params_floats = round_up4((size_t)z.n_params) + 4; /* + 4: never a malloc(0) */
     m->block = (float *)calloc(m->params_floats, sizeof(float));
@@ -105,7 +153,6 @@ cnn_status cnn_model_build(cnn_model **out, int32_t in_h, int32_t in_w, int32_t 
     }
     m->in_h = in_h; m->in_w = in_w; m->in_c = in_c;
     m->n_layers = n_layers;
-    m->layers = (cnn_layer *)((uint8_t *)m + head);
     m->params = m->block;
     m->n_params = (size_t)z.n_params;
     m->n_trainable = (size_t)z.n_trainable;
@@ -113,10 +160,6 @@ cnn_status cnn_model_build(cnn_model **out, int32_t in_h, int32_t in_w, int32_t 
     m->act_per_image = (size_t)z.act;
     m->preact_per_image = (size_t)z.preact;
     m->work_floats = (size_t)z.work;
-    sizes again;
-    cnn_status st = size_layers(m->layers, in_h, in_w, in_c, layers, n_layers, &again);
-    assert(st == CNN_OK && memcmp(&z, &again, sizeof z) == 0);
-    (void)st;
     *out = m;
     return CNN_OK;
 }
@@ -312,6 +355,17 @@ float *cnn_model_output(cnn_model *m, int32_t i) {
     return m->acts + m->layers[i].out_offset * (size_t)m->capacity;
 }
 
-float *cnn_model_layer_input(cnn_model *m, int32_t i) {
-    return m->acts + (i ? m->layers[i - 1].out_offset : 0) * (size_t)m->capacity;
+float *cnn_model_act(cnn_model *m, int32_t j) {
+    return m->acts + (j == CNN_INPUT ? 0 : m->layers[j].out_offset) * (size_t)m->capacity;
+}
+
+float *cnn_model_dact(cnn_model *m, int32_t j) {
+    return m->dacts + (j == CNN_INPUT ? 0 : m->layers[j].out_offset) * (size_t)m->capacity;
+}
+
+int32_t cnn_model_layer_inputs(const cnn_model *m, int32_t i, int32_t *inputs, int32_t cap) {
+    const cnn_layer *L = layer_at(m, i);
+    if (!L) return 0;
+    for (int32_t k = 0; k < L->n_inputs && k < cap && inputs; k++) inputs[k] = L->inputs[k];
+    return L->n_inputs;
 }

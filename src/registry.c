@@ -6,7 +6,8 @@
 
 extern const cnn_layer_def cnn_conv2d_def, cnn_depthwiseconv2d_def, cnn_maxpool2d_def,
     cnn_avgpool2d_def, cnn_globalavgpool2d_def, cnn_globalmaxpool2d_def, cnn_dense_def,
-    cnn_flatten_def, cnn_activation_def, cnn_zeropad2d_def, cnn_batchnorm_def, cnn_dropout_def;
+    cnn_flatten_def, cnn_activation_def, cnn_zeropad2d_def, cnn_batchnorm_def, cnn_dropout_def,
+    cnn_add_def, cnn_concat_def, cnn_multiply_def;
 
 static const cnn_layer_def *const REGISTRY[] = {
     &cnn_conv2d_def,
@@ -21,6 +22,9 @@ static const cnn_layer_def *const REGISTRY[] = {
     &cnn_zeropad2d_def,
     &cnn_batchnorm_def,
     &cnn_dropout_def,
+    &cnn_add_def,
+    &cnn_concat_def,
+    &cnn_multiply_def,
 };
 
 const cnn_layer_def *cnn_layer_def_find(int32_t type) {

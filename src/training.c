@@ -181,43 +181,47 @@ static cnn_status loss_and_grad(cnn_model *m, int32_t loss_type, const void *lab
 
 /* ─── Backpropagation ───────────────────────────────────────────────────────────────────── */
 
-/* With ∂L/∂(last pre-activation) in the last layer's dacts, fills grads (zeroed first) and
- * every dacts; the input's gradient only if want_input. `training`: as the forward pass ran
- * (batch statistics, dropout masks). */
+/* Backpropagation in reverse definition order. Before it, every dacts is zero but the last
+ * layer's, which holds ∂L/∂(its pre-activation) (loss_and_grad). Each layer first turns the
+ * ∂L/∂output its readers accumulated into ∂L/∂pre-activation (its activation's derivative),
+ * then its backward adds its inputs' shares: a layer read by several (a residual branch)
+ * gets the sum. Fills grads (zeroed here); the input's gradient only if want_input.
+ * `training`: as the forward pass ran (batch statistics, dropout masks). */
 static void backward(cnn_model *m, int32_t n, bool want_input, bool training) {
     const cnn_kernels *k = cnn_kernels_current();
     const size_t cap = (size_t)m->capacity;
     memset(m->grads, 0, m->n_params * sizeof(float));
     for (int32_t i = m->n_layers - 1; i >= 0; i--) {
         const cnn_layer *L = &m->layers[i];
-        const size_t in_off = i ? m->layers[i - 1].out_offset : 0;
+        const cnn_layer_info *info = &L->info;
         cnn_layer_run r;
         memset(&r, 0, sizeof r);
         r.k = k;
         r.L = L;
         r.n = n;
-        r.in = m->acts + in_off * cap;
         r.out = m->acts + L->out_offset * cap;
         r.work = m->work;
         r.training = training;
         r.saved = m->saved + L->saved_offset;
         r.seed = (m->opt.seed ^ (m->step * 0x9E3779B9u)) + (uint32_t)i * 0x85EBCA6Bu; /* as forward */
-        r.dz = m->dacts + L->out_offset * cap;             /* ∂L/∂ pre-activation */
-        r.din = (i || want_input) ? m->dacts + in_off * cap : NULL;
-        for (int32_t t = 0; t < L->info.n_tensors; t++) {
+        float *dz = m->dacts + L->out_offset * cap;
+        r.dz = dz;
+        if (i < m->n_layers - 1) /* ∂L/∂output → ∂L/∂pre-activation, in place (the last: done) */
+            cnn_activation_backward(dz, dz, r.out, L->keep_preact ? m->preacts + L->preact_offset * cap : NULL,
+                                    info->activation, L->opt[CNN_OPT_ALPHA].f, L->opt[CNN_OPT_BETA].f,
+                                    (size_t)n * (size_t)info->out_h * (size_t)info->out_w, (size_t)info->out_c);
+        for (int32_t q = 0; q < L->n_inputs; q++) {
+            const int32_t j = L->inputs[q];
+            r.ins[q] = cnn_model_act(m, j);
+            r.dins[q] = j != CNN_INPUT || want_input ? cnn_model_dact(m, j) : NULL;
+        }
+        r.in = r.ins[0];
+        r.din = r.dins[0];
+        for (int32_t t = 0; t < info->n_tensors; t++) {
             r.t[t] = m->params + L->tensor_offset[t];
             r.dt[t] = L->tensor[t].info.trainable ? m->grads + L->tensor_offset[t] : NULL;
         }
-        const size_t in_n = (size_t)n * (size_t)L->info.in_h * L->info.in_w * L->info.in_c;
-        if (r.din && r.din != r.dz) memset(r.din, 0, in_n * sizeof(float)); /* a linear flatten: same memory */
         L->def->backward(&r);
-        if (i == 0) break;
-        /* ∂L/∂(previous output) → ∂L/∂(previous pre-activation), in place */
-        const cnn_layer *P = &m->layers[i - 1];
-        const cnn_layer_info *prev = &P->info;
-        cnn_activation_backward(r.din, r.din, r.in, P->keep_preact ? m->preacts + P->preact_offset * cap : NULL,
-                                prev->activation, P->opt[CNN_OPT_ALPHA].f, P->opt[CNN_OPT_BETA].f,
-                                (size_t)n * (size_t)prev->out_h * (size_t)prev->out_w, (size_t)prev->out_c);
     }
 }
 
@@ -281,6 +285,7 @@ cnn_status cnn_model_train_step(cnn_model *m, const void *labels, int32_t n, flo
         return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "train_step: no optimizer is set");
     cnn_model_run(m, n, true);
     const cnn_layer *L = &m->layers[m->n_layers - 1];
+    memset(m->dacts, 0, m->act_per_image * (size_t)m->capacity * sizeof(float));
     s = loss_and_grad(m, m->opt.loss, labels, n, m->dacts + L->out_offset * (size_t)m->capacity,
                       loss, correct);
     if (s != CNN_OK) return s;
@@ -318,6 +323,7 @@ cnn_status cnn_model_gradients(cnn_model *m, int32_t loss_type, const void *labe
     /* the model as it predicts: moving statistics, no dropout (saliency, gradient checks) */
     cnn_model_run(m, n, false);
     const cnn_layer *L = &m->layers[m->n_layers - 1];
+    memset(m->dacts, 0, m->act_per_image * (size_t)m->capacity * sizeof(float));
     s = loss_and_grad(m, loss_type, labels, n, m->dacts + L->out_offset * (size_t)m->capacity, loss, NULL);
     if (s != CNN_OK) return s;
     backward(m, n, true, false);

@@ -44,11 +44,14 @@ int main(void) {
     printf("export const SCHEDULES = Object.freeze({ constant: %d, step: %d, cosine: %d });\n",
            CNN_SCHEDULE_CONSTANT, CNN_SCHEDULE_STEP, CNN_SCHEDULE_COSINE);
     printf("export const SAVE_OPTIMIZER = %d;\n", CNN_SAVE_OPTIMIZER);
-    printf("export const MAX_OPTIONS = %d;\nexport const MAX_LAYERS = %d;\n", CNN_MAX_OPTIONS, CNN_MAX_LAYERS);
+    printf("export const MAX_OPTIONS = %d;\nexport const MAX_LAYERS = %d;\nexport const MAX_INPUTS = %d;\n",
+           CNN_MAX_OPTIONS, CNN_MAX_LAYERS, CNN_MAX_INPUTS);
+    printf("/** In a spec's inputs: the model's input. */\nexport const INPUT = %d;\n", CNN_INPUT);
 
     printf("/** cnn_layer_spec: byte offsets. */\nexport const SPEC = Object.freeze({ bytes: %u,",
            (unsigned)sizeof(cnn_layer_spec));
-    FIELD(cnn_layer_spec, type); FIELD(cnn_layer_spec, options);
+    FIELD(cnn_layer_spec, type); FIELD(cnn_layer_spec, options); FIELD(cnn_layer_spec, n_inputs);
+    FIELD(cnn_layer_spec, inputs);
     printf(" optionBytes: %u });\n", (unsigned)sizeof(cnn_option));
 
     printf("/** cnn_layer_info: byte offsets. */\nexport const LAYER_INFO = Object.freeze({ bytes: %u,",
@@ -58,7 +61,7 @@ int main(void) {
     FIELD(cnn_layer_info, out_rank); FIELD(cnn_layer_info, out_h); FIELD(cnn_layer_info, out_w); FIELD(cnn_layer_info, out_c);
     FIELD(cnn_layer_info, pad_top); FIELD(cnn_layer_info, pad_bottom); FIELD(cnn_layer_info, pad_left);
     FIELD(cnn_layer_info, pad_right); FIELD(cnn_layer_info, n_tensors); FIELD(cnn_layer_info, params);
-    FIELD(cnn_layer_info, trainable);
+    FIELD(cnn_layer_info, trainable); FIELD(cnn_layer_info, n_inputs);
     printf(" });\n");
 
     printf("/** cnn_tensor_info: byte offsets. */\nexport const TENSOR_INFO = Object.freeze({ bytes: %u,",

@@ -4,10 +4,10 @@
 
 int check_failures;
 
-extern const test_case kernel_tests[], layer_tests[], shape_tests[], format_tests[], training_tests[];
+extern const test_case kernel_tests[], layer_tests[], shape_tests[], format_tests[], training_tests[], graph_tests[];
 
 int main(int argc, char **argv) {
-    const test_case *tables[] = { kernel_tests, layer_tests, shape_tests, format_tests, training_tests };
+    const test_case *tables[] = { kernel_tests, layer_tests, shape_tests, format_tests, training_tests, graph_tests };
     const char *only = argc > 1 ? argv[1] : NULL;
     int passed = 0, failed = 0;
     for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)

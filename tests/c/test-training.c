@@ -466,7 +466,40 @@ static void test_gradcheck_registry_layers(void) {
     }
 }
 
+/* Graph models: gradients through branches that merge (add, concat, multiply with a vector
+ * scaling a map) and through a layer whose output three layers read (its gradient is the sum
+ * of their contributions), against finite differences. */
+static void test_gradcheck_graphs(void) {
+    /* 0 conv 3×3 tanh (input) · 1 conv 1×1 tanh (0) · 2 conv 3×3 same linear (0) · 3 add(1, 2, 0)
+     * · 4 concat(3, 0) · 5 global avg (4) · 6 dense sigmoid (5) · 7 multiply(4, 6) · 8 flatten
+     * · 9 dense softmax */
+    cnn_layer_spec L[10] = {
+        conv(4, 3, 3, 1, 1, CNN_PAD_SAME, 0, 0, CNN_ACT_TANH), conv(4, 1, 1, 1, 1, CNN_PAD_VALID, 0, 0, CNN_ACT_TANH),
+        conv(4, 3, 3, 1, 1, CNN_PAD_SAME, 0, 0, CNN_ACT_LINEAR),
+        { .type = CNN_LAYER_ADD, .n_inputs = 3, .inputs = { 1, 2, 0 } },
+        { .type = CNN_LAYER_CONCAT, .n_inputs = 2, .inputs = { 3, 0 } },
+        { .type = CNN_LAYER_GLOBALAVGPOOL2D },
+        dense(8, CNN_ACT_SIGMOID),
+        { .type = CNN_LAYER_MULTIPLY, .n_inputs = 2, .inputs = { 4, 6 } },
+        FLAT, dense(3, CNN_ACT_SOFTMAX),
+    };
+    L[1].n_inputs = 1; L[1].inputs[0] = 0;
+    L[2].n_inputs = 1; L[2].inputs[0] = 0;
+    SET(L[3], ACTIVATION, CNN_ACT_TANH);
+    gradcheck("residual + concat + squeeze-excitation graph", 5, 4, 2, L, 10, CNN_LOSS_CROSSENTROPY, 2, 900);
+    /* vectors: add and multiply of dense branches, mse */
+    cnn_layer_spec V[6] = {
+        FLAT, dense(5, CNN_ACT_TANH), dense(5, CNN_ACT_TANH),
+        { .type = CNN_LAYER_MULTIPLY, .n_inputs = 3, .inputs = { 1, 2, 1 } },
+        { .type = CNN_LAYER_ADD, .n_inputs = 2, .inputs = { 3, 0 } }, dense(2, CNN_ACT_LINEAR),
+    };
+    V[2].n_inputs = 1; V[2].inputs[0] = 0;
+    V[4] = (cnn_layer_spec){ .type = CNN_LAYER_CONCAT, .n_inputs = 2, .inputs = { 3, 0 } };
+    gradcheck("vector branches (multiply ×3, concat), mse", 1, 1, 4, V, 6, CNN_LOSS_MSE, 3, 901);
+}
+
 TEST_TABLE(training_tests) = {
+    { "gradcheck: graphs (residual add, concat, multiply, a layer read thrice)", test_gradcheck_graphs },
     { "gradcheck: registry layers (groups, dilation, depthwise, zeropad, batchnorm, pool options, new activations)", test_gradcheck_registry_layers },
     { "gradcheck: conv2d, strides 1–3, every padding, channels > 4", test_gradcheck_conv2d },
     { "gradcheck: max/avg/global pooling", test_gradcheck_pooling },

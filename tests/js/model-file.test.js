@@ -137,6 +137,48 @@ describe('every layer type and option survives a file and config()', () => {
   });
 });
 
+describe('graph models in files and config()', () => {
+  test('a residual + concat + scale graph: save → load keeps inputs and outputs; config() re-creates it; default names stay valid', async () => {
+    // referring to layers by their default names only: the file stores indices, and loading
+    // names the layers the same way again
+    const def = { input: [6, 6, 2], layers: [
+      { type: 'conv2d', filters: 2, kernel: 3, padding: 'same', activation: 'relu' },
+      { type: 'conv2d', filters: 2, kernel: 3, padding: 'same' },
+      { type: 'add', inputs: ['conv2d_2', 'input'], activation: 'relu' },
+      { type: 'concat', inputs: ['add_1', 'conv2d_1', 'input'] },
+      { type: 'globalavgpool2d' },
+      { type: 'multiply', inputs: ['concat_1', 'globalavgpool2d_1'] },
+      { type: 'flatten' },
+      { type: 'dense', units: 3, activation: 'softmax' },
+    ] };
+    const net = await createModel({ ...def, seed: 5 });
+    expect(net.isGraph).toBe(true);
+    expect(net.layers.map((l) => l.inputs)).toEqual([['input'], ['conv2d_1'], ['conv2d_2', 'input'], ['add_1', 'conv2d_1', 'input'],
+      ['concat_1'], ['concat_1', 'globalavgpool2d_1'], ['multiply_1'], ['flatten_1']]);
+    const r = rng(3);
+    const x = Float32Array.from({ length: 3 * 72 }, () => r() - 0.5);
+    const back = await loadModel(net.save());
+    expect(back.layers).toEqual(net.layers);
+    expect(Array.from(back.predictBatch(x, 3))).toEqual(Array.from(net.predictBatch(x, 3)));
+    expect(back.activations(1).map((a) => a.name)).toEqual(net.layers.map((l) => l.name));
+    const again = await createModel({ ...net.config(), seed: 5 });
+    expect(again.layers).toEqual(net.layers);
+    expect(Array.from(again.predictBatch(x, 3))).toEqual(Array.from(net.predictBatch(x, 3)));
+    expect(net.summary()).toMatch(/Inputs/);
+    expect(net.summary()).toMatch(/add_1 \(add, relu\)\s+\[6, 6, 2\]\s+0\s+conv2d_2, input/);
+    for (const m of [net, back, again]) m.dispose();
+  });
+
+  test('sequential models: no Inputs column, no inputs in config(), and their files have no GRPH section', async () => {
+    const net = await createModel({ input: [4, 4, 1], layers: [{ type: 'conv2d', filters: 1, kernel: 3 }, { type: 'flatten' }], seed: 1 });
+    expect(net.isGraph).toBe(false);
+    expect(net.summary()).not.toMatch(/Inputs/);
+    expect(net.config().layers.some((l) => 'inputs' in l)).toBe(false);
+    expect(Buffer.from(net.save()).includes(Buffer.from('GRPH'))).toBe(false);
+    net.dispose();
+  });
+});
+
 describe('rejections', () => {
   test('sources that are not models say so', async () => {
     const html = '<!DOCTYPE html><html><body>Not Found</body></html>';

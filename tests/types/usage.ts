@@ -75,6 +75,24 @@ export async function tour(bytes: Uint8Array): Promise<number> {
   return probs.length + batch.length;
 }
 
+/** A residual block: layers naming their inputs. */
+export async function residual(): Promise<string[]> {
+  const net = await createModel({
+    input: [8, 8, 4],
+    layers: [
+      { type: 'conv2d', filters: 4, kernel: 3, padding: 'same', name: 'a' },
+      { type: 'add', inputs: ['a', 'input'], activation: 'relu' },
+      { type: 'concat', inputs: ['add_1', 'input'] },
+      { type: 'globalavgpool2d', name: 'gap' },
+      { type: 'multiply', inputs: ['concat_1', 'gap'] },
+      { type: 'flatten' },
+    ],
+  });
+  // @ts-expect-error: a merge needs its inputs
+  await createModel({ input: [8, 8, 4], layers: [{ type: 'add' }] });
+  return net.isGraph ? net.layers[1].inputs : [];
+}
+
 /** The layers real CNNs are made of (the registry's issue): every option typed. */
 export async function mobile(): Promise<number> {
   const net = await createModel({
