@@ -12,14 +12,14 @@
 # Debian's emscripten needs NODE_PATH=/usr/share/nodejs for its optimizer (else "Cannot find
 # module 'acorn'"); we set it for emcc only. See DEVELOPERS.md.
 
-LAYER_SRC := src/conv2d.c src/depthwiseconv2d.c src/pool2d.c src/global-pool2d.c src/dense.c \
-             src/flatten.c src/activation.c src/zeropad2d.c src/batchnorm.c src/dropout.c \
-             src/add.c src/concat.c src/multiply.c
-# The engine: the driver (model, init, forward, training, files), the layer registry and one
-# file per layer type, the kernels.
-SRC       := src/errors.c src/kernels.c src/kernels-scalar.c src/kernels-wasmsimd.c src/pack.c \
-             src/model.c src/init.c src/forward.c src/training.c src/model-format.c \
-             src/registry.c src/layer.c $(LAYER_SRC)
+# The engine: the driver (model, init, forward, training, files), the kernels, the layer
+# registry and its helpers; every other file in src/ is a layer type (registry.c lists them),
+# so adding one needs no change here.
+DRIVER_SRC := src/errors.c src/kernels.c src/kernels-scalar.c src/kernels-wasmsimd.c src/pack.c \
+              src/model.c src/init.c src/forward.c src/training.c src/model-format.c \
+              src/registry.c src/layer.c
+LAYER_SRC := $(filter-out $(DRIVER_SRC),$(sort $(wildcard src/*.c)))
+SRC       := $(DRIVER_SRC) $(LAYER_SRC)
 HDR       := $(wildcard src/*.h)
 C_TESTS   := tests/c/test-main.c tests/c/test-kernels.c tests/c/test-layers.c \
              tests/c/test-shapes.c tests/c/test-format.c tests/c/test-training.c \
@@ -61,7 +61,11 @@ FUZZ_SECONDS ?= 60
 
 .PHONY: all demo tour test test-c test-c-wasm test-js fuzz setup weights clean
 
-all: js/abi.js web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js dist/wasm-cnn.js
+# The importers (ONNX, TF.js layers) are separate modules, loaded by loadModel on first use.
+IMPORTERS := $(wildcard js/import/onnx.js js/import/tfjs.js)
+DIST_IMPORTERS := $(patsubst js/import/%.js,dist/import/%.js,$(IMPORTERS))
+
+all: js/abi.js web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js dist/wasm-cnn.js $(DIST_IMPORTERS)
 
 # The enum values, names and struct offsets JavaScript needs, generated from the C engine
 # (tools/abi-gen.c, built natively: the structs are 32-bit fields only, the same in wasm32).
@@ -93,7 +97,15 @@ models/digits.js: models/digits.wcnn web/embed.js
 dist/wasm-cnn.js: $(wildcard js/*.js) js/abi.js web/wasm-cnn-inline.js
 	@[ -x node_modules/.bin/esbuild ] || { echo "esbuild not found: run npm ci"; exit 1; }
 	node_modules/.bin/esbuild js/index.js --bundle --minify --format=esm --target=es2020 \
-	    --sourcemap --external:../models/digits.js --log-level=warning --outfile=$@
+	    --sourcemap --external:../models/digits.js --external:./import/onnx.js --external:./import/tfjs.js \
+	    --log-level=warning --outfile=$@
+
+# Each importer as its own minified module beside the entry point (dist/import/), so an app
+# that never imports a foreign model never downloads one.
+dist/import/%.js: js/import/%.js $(wildcard js/import/*.js)
+	@[ -x node_modules/.bin/esbuild ] || { echo "esbuild not found: run npm ci"; exit 1; }
+	node_modules/.bin/esbuild $< --bundle --minify --format=esm --target=es2020 --sourcemap \
+	    --log-level=warning --outfile=$@
 
 demo:
 	@[ -f node_modules/sirv/package.json ] || npm ci --no-audit --no-fund

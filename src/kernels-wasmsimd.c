@@ -110,13 +110,20 @@ static void gemm_4x8_wasmsimd(float *c, size_t ldc, const float *base, const int
 static void pool2d_wasmsimd(float *out, const float *in, const cnn_pool_geom *g) {
     const int32_t W = g->W, C = g->C, DH = g->DH, DW = g->DW;
     const bool is_max = g->is_max;
+    /* no padding, no dilation, every window inside the input (LeNet's pools): every window is
+     * KH×KW, and no clipping is needed */
+    const bool whole = !g->PT && !g->PL && DH == 1 && DW == 1 && (g->OH - 1) * g->SH + g->KH <= g->H &&
+                       (g->OW - 1) * g->SW + g->KW <= g->W;
+    const float whole_scale = 1.0f / (float)(g->KH * g->KW);
     for (int32_t oy = 0; oy < g->OH; oy++) {
         int32_t ya, yb, ny;
-        cnn_window_cells(oy * g->SH - g->PT, g->KH, DH, g->H, &ya, &yb, &ny);
+        if (whole) { ya = oy * g->SH; yb = ya + g->KH; ny = g->KH; }
+        else cnn_window_cells(oy * g->SH - g->PT, g->KH, DH, g->H, &ya, &yb, &ny);
         for (int32_t ox = 0; ox < g->OW; ox++, out += C) {
             int32_t xa, xb, nx;
-            cnn_window_cells(ox * g->SW - g->PL, g->KW, DW, g->W, &xa, &xb, &nx);
-            const float scale = is_max ? 1.0f : 1.0f / (float)cnn_pool_divisor(g, oy, ox, ny * nx);
+            if (whole) { xa = ox * g->SW; xb = xa + g->KW; nx = g->KW; }
+            else cnn_window_cells(ox * g->SW - g->PL, g->KW, DW, g->W, &xa, &xb, &nx);
+            const float scale = is_max ? 1.0f : whole ? whole_scale : 1.0f / (float)cnn_pool_divisor(g, oy, ox, ny * nx);
             const float *first = in + ((size_t)ya * W + xa) * C;
             /* Whole vectors; with C ≥ 4 the last one overlaps the one before (C − 4), which
              * recomputes a few channels with the same result instead of a scalar tail. */
