@@ -10,15 +10,16 @@ import { decodeBase64, getEngine, SIMD_SUPPORT } from './engine.js';
 import { encodeLayers } from './layers.js';
 import { encodeMetadata } from './metadata.js';
 import { Model } from './model.js';
+import { looksLikeHtml, readSource } from './source.js';
 
 export { Model };
 export { preprocessDigit } from './preprocess.js';
 
 const VERSION = '0.1.0';
 
-function checkInputShape(input) {
+function checkInputShape(input, what = 'createModel: input') {
   if (!Array.isArray(input) || input.length !== 3 || !input.every((v) => Number.isInteger(v) && v > 0)) {
-    throw new Error(`createModel: input must be [height, width, channels] of positive integers, got ${JSON.stringify(input)}`);
+    throw new Error(`${what} must be [height, width, channels] of positive integers, got ${JSON.stringify(input)}`);
   }
 }
 
@@ -67,76 +68,69 @@ export async function createModel(definition) {
   return model;
 }
 
-function isNode() {
-  return typeof process === 'object' && process !== null && !!process.versions?.node && typeof window === 'undefined';
+/**
+ * Loads a model: a wasm-cnn file, an ONNX model (PyTorch's export) or a TF.js layers model
+ * (model.json and its weight shards, as tensorflowjs_converter and tfjs model.save() write
+ * them). The format is detected from the bytes, never from a file name.
+ *   source: Uint8Array | ArrayBuffer | Response | URL | string (fetched in browsers; a path or
+ *           file: URL in Node) | { modelJson, weights } (a TF.js model held in memory: the parsed
+ *           model.json, and the shards as one buffer in manifest order or a map path → bytes)
+ *   options.inputShape: [h, w, c] where the source leaves spatial dimensions dynamic.
+ * The importers load on first use (a separate chunk: apps that never import pay nothing).
+ */
+export async function loadModel(source, options = {}) {
+  if (!options || typeof options !== 'object') throw new Error('loadModel: options must be an object like { inputShape: [h, w, c] }');
+  const { inputShape, ...rest } = options;
+  const unknown = Object.keys(rest);
+  if (unknown.length) throw new Error(`loadModel: unknown option '${unknown[0]}'; the option is inputShape`);
+  if (inputShape !== undefined) checkInputShape(inputShape, 'loadModel: inputShape');
+  if (source && typeof source === 'object' && 'modelJson' in source) {
+    const { importTfjs } = await import('./import/tfjs.js');
+    return importTfjs(source.modelJson, source.weights, { createModel, inputShape, where: 'loadModel' });
+  }
+  const { bytes, where, sibling } = await readSource(source);
+  if (isWcnn(bytes)) return loadWcnn(bytes, where);
+  if (looksLikeHtml(bytes)) {
+    throw new Error(`${where}: these bytes are an HTML page, not a model (a wrong URL, or a server that answers every path with index.html?)`);
+  }
+  if (looksLikeJson(bytes)) {
+    let json;
+    try {
+      json = JSON.parse(new TextDecoder().decode(bytes));
+    } catch (err) {
+      throw new Error(`${where}: the bytes look like JSON but do not parse: ${err.message}`);
+    }
+    const { importTfjs, looksLikeTfjsModelJson } = await import('./import/tfjs.js');
+    if (!looksLikeTfjsModelJson(json)) {
+      throw new Error(`${where}: a JSON file that is not a TF.js layers model (no modelTopology and weightsManifest); wasm-cnn reads .wcnn, .onnx and TF.js model.json files`);
+    }
+    if (!sibling) {
+      throw new Error(`${where}: a TF.js model.json needs its weight shards: pass the path or URL of model.json (the shards are read beside it), or { modelJson, weights }`);
+    }
+    return importTfjs(json, sibling, { createModel, inputShape, where });
+  }
+  // an ONNX ModelProto starts with field 1 (ir_version, a varint: byte 0x08) in every
+  // exporter we know; only then is the importer worth loading to look closer
+  if (bytes[0] === 0x08) {
+    const { importOnnx, looksLikeOnnx } = await import('./import/onnx.js');
+    if (looksLikeOnnx(bytes)) return importOnnx(bytes, { createModel, inputShape, where });
+  }
+  return loadWcnn(bytes, where); // the engine says what the bytes are not
 }
 
-function looksLikeHtml(bytes) {
+const WCNN_MAGIC = [0x57, 0x43, 0x4e, 0x4e];
+function isWcnn(bytes) {
+  return bytes.length >= 4 && WCNN_MAGIC.every((b, i) => bytes[i] === b);
+}
+
+function looksLikeJson(bytes) {
   let i = 0;
   while (i < bytes.length && i < 64 && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09 || bytes[i] === 0xef || bytes[i] === 0xbb || bytes[i] === 0xbf)) i++;
-  return bytes[i] === 0x3c; // '<'
+  return bytes[i] === 0x7b; // '{'
 }
 
-async function bytesFromResponse(response, where) {
-  if (!response.ok) {
-    throw new Error(`${where}: HTTP ${response.status} ${response.statusText || ''}`.trimEnd() + (response.url ? ` for ${response.url}` : ''));
-  }
-  const type = response.headers?.get?.('content-type') || '';
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (/text\/html/i.test(type) || looksLikeHtml(bytes)) {
-    throw new Error(
-      `${where}: the server sent an HTML page (${type || 'starts with <'}), not a wasm-cnn model — is the URL right, and does the server serve the file?`,
-    );
-  }
-  return bytes;
-}
-
-async function readSource(source) {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-  if (source && typeof source === 'object' && typeof source.arrayBuffer === 'function' && 'ok' in source) {
-    return bytesFromResponse(source, 'loadModel');
-  }
-  const isUrl = typeof URL === 'function' && source instanceof URL;
-  if (typeof source !== 'string' && !isUrl) {
-    throw new Error(`loadModel: source must be a Uint8Array, ArrayBuffer, Response, URL or string, got ${source === null ? 'null' : typeof source}`);
-  }
-  const text = String(source);
-  const where = `loadModel(${text})`;
-  const protocol = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
-  if (isNode() && (protocol === 'file' || !protocol || protocol.length === 1 /* C:\ */)) {
-    // Node's fs, reached so that no bundler sees (or warns about) a Node built-in: Node ≥ 20.16
-    // hands it over directly; older Node imports it by a name built at run time.
-    const { readFile } = process.getBuiltinModule?.('node:fs/promises') ??
-      await import(/* webpackIgnore: true */ /* @vite-ignore */ ['node:fs', 'promises'].join('/'));
-    const path = protocol === 'file' ? new URL(text) : text;
-    try {
-      return new Uint8Array(await readFile(path));
-    } catch (err) {
-      throw new Error(`${where}: cannot read the file: ${err.message}`);
-    }
-  }
-  if (typeof fetch !== 'function') throw new Error(`${where}: this runtime has no fetch()`);
-  let response;
-  try {
-    response = await fetch(text);
-  } catch (err) {
-    throw new Error(`${where}: fetch failed: ${err.message}`);
-  }
-  return bytesFromResponse(response, where);
-}
-
-/**
- * Loads a model file: Uint8Array | ArrayBuffer | Response | URL | string (fetched in
- * browsers; a path or file: URL in Node).
- */
-export async function loadModel(source) {
-  const bytes = await readSource(source);
-  const where = typeof source === 'string' || (typeof URL === 'function' && source instanceof URL) ? `loadModel(${source})` : 'loadModel';
-  if (looksLikeHtml(bytes)) {
-    throw new Error(`${where}: these bytes are an HTML page, not a wasm-cnn model (a wrong URL, or a server that answers every path with index.html?)`);
-  }
+/** A wasm-cnn model file, through the engine's own reader. */
+async function loadWcnn(bytes, where) {
   const e = await getEngine();
   const ptr = e.copyIn(bytes, 'model file');
   let model = 0;

@@ -11,7 +11,7 @@
 // the padded input, dense on an unflattened input …) are checked once, by the engine, whose
 // messages name the layer, the option and the rule.
 
-import { ACTIVATIONS, INPUT, LAYER_TYPES, MAX_INPUTS, MAX_OPTIONS, OPTIONS as KEY, OPTION_KINDS, PADDING, SPEC } from './abi.js';
+import { ACTIVATIONS, INPUT, LAYER_TYPES, MAX_INPUTS, MAX_LAYERS, MAX_OPTIONS, OPTIONS as KEY, OPTION_KINDS, PADDING, SPEC } from './abi.js';
 
 export { LAYER_TYPES, ACTIVATIONS };
 const TYPE_NAMES = Object.fromEntries(Object.entries(LAYER_TYPES).map(([k, v]) => [v, k]));
@@ -241,13 +241,14 @@ function canonicalType(layer) {
  * is a string, used once, and not 'input'. */
 function namesOf(layers) {
   layers.forEach((layer, i) => {
-    if (layer && typeof layer === 'object' && layer.name !== undefined && typeof layer.name !== 'string') {
-      throw new Error(`layer ${i} (${layer.type}): name must be a string, got ${describe(layer.name)}`);
+    if (layer && typeof layer === 'object' && layer.name !== undefined && (typeof layer.name !== 'string' || layer.name === '')) {
+      throw new Error(`layer ${i} (${layer.type}): name must be a non-empty string, got ${describe(layer.name)}`);
     }
   });
   const names = layerNames(layers.map(canonicalType), layers.map((l) => (l && typeof l === 'object' ? l.name : undefined)));
   const seen = new Map();
   names.forEach((name, i) => {
+    if (/[\r\n]/.test(name)) throw new Error(`layer ${i}: the name ${JSON.stringify(name)} has a line break; names are one line`);
     if (name === 'input') throw new Error(`layer ${i}: the name 'input' is the model's input; choose another`);
     if (seen.has(name)) throw new Error(`layer ${i}: the name '${name}' is also layer ${seen.get(name)}'s; names must be unique`);
     seen.set(name, i);
@@ -361,6 +362,8 @@ export function encodeLayers(layers) {
   if (!Array.isArray(layers) || layers.length === 0) {
     throw new Error(`createModel: layers must be a non-empty array, got ${describe(layers)}`);
   }
+  // before any work on them: a huge definition is refused at once, allocating nothing
+  if (layers.length > MAX_LAYERS) throw new Error(`createModel: ${layers.length} layers; a model has at most ${MAX_LAYERS}`);
   const bytes = new Uint8Array(layers.length * SPEC.bytes);
   const view = new DataView(bytes.buffer);
   const all = namesOf(layers);

@@ -37,6 +37,17 @@ try {
   result('vite build: no warning about the package', warnings.length === 0, warnings.join('\n  '));
   const assets = readdirSync(`${app}/dist/assets`);
   result('vite build bundles the package (no .wasm file to host)', assets.some((f) => f.endsWith('.js')) && !assets.some((f) => f.endsWith('.wasm')), `assets: ${assets}`);
+  // the importers are chunks of their own, loaded only by loadModel on a foreign format: the
+  // entry chunk (the one index.html loads) holds neither
+  const html = readFileSync(`${app}/dist/index.html`, 'utf8');
+  const entry = /src="\/assets\/([^"]+\.js)"/.exec(html)?.[1];
+  const text = (f) => readFileSync(`${app}/dist/assets/${f}`, 'utf8');
+  const holds = (marker) => assets.filter((f) => f.endsWith('.js') && text(f).includes(marker));
+  const tfjsChunks = holds('TensorFlow.js layers format');
+  const onnxChunks = holds('not an ONNX model');
+  result('the ONNX and TF.js importers are separate chunks, not in the entry chunk',
+    !!entry && tfjsChunks.length === 1 && onnxChunks.length === 1 && !tfjsChunks.includes(entry) && !onnxChunks.includes(entry),
+    `entry ${entry}; tfjs in ${tfjsChunks}; onnx in ${onnxChunks}; assets ${assets}`);
 
   // 3. The built app in Chromium.
   const x = Array.from({ length: 784 }, (_, i) => ((i * 53) % 89) / 88);

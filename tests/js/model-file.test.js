@@ -182,11 +182,11 @@ describe('graph models in files and config()', () => {
 describe('rejections', () => {
   test('sources that are not models say so', async () => {
     const html = '<!DOCTYPE html><html><body>Not Found</body></html>';
-    await expect(loadModel(new TextEncoder().encode(html))).rejects.toThrow(/HTML page, not a wasm-cnn model/);
+    await expect(loadModel(new TextEncoder().encode(html))).rejects.toThrow(/HTML page, not a model/);
     await expect(loadModel(new Response(html, { headers: { 'content-type': 'text/html' } }))).rejects.toThrow(/server sent an HTML page/);
     await expect(loadModel(new Response('x', { status: 404, statusText: 'Not Found' }))).rejects.toThrow(/HTTP 404 Not Found/);
     await expect(loadModel('/no/such/dir/model.wcnn')).rejects.toThrow(/loadModel\(\/no\/such\/dir\/model.wcnn\): cannot read the file/);
-    await expect(loadModel(42)).rejects.toThrow(/source must be a Uint8Array, ArrayBuffer, Response, URL or string, got number/);
+    await expect(loadModel(42)).rejects.toThrow(/source must be a Uint8Array, ArrayBuffer, Response, URL, string or \{ modelJson, weights \}, got number/);
     await expect(loadModel(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))).rejects.toThrow(/bytes are a WebAssembly module/);
     await expect(loadModel(new Uint8Array(0))).rejects.toThrow(/not a wasm-cnn model: 0 bytes/);
   });
