@@ -30,6 +30,10 @@ try {
   writeFileSync(`${app}/package.json`, JSON.stringify({ name: 'bundler-app', private: true, type: 'module', dependencies: { 'wasm-cnn': `file:./${tgz}` } }, null, 2));
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', '--silent'], { cwd: app, stdio: 'inherit' });
 
+  // the package's command line, as users run it: npx wasm-cnn
+  const cli = execFileSync('npx', ['--no-install', 'wasm-cnn', 'summary', `${root}models/digits.wcnn`], { cwd: app, encoding: 'utf8' });
+  result('npx wasm-cnn summary (the installed package\'s command line)', /Total params: 61,706/.test(cli), cli);
+
   // 2. A production Vite build with Vite's defaults: no plugin, no wasm or worker settings.
   const warnings = [];
   const logger = { info() {}, warn: (m) => warnings.push(m), warnOnce: (m) => warnings.push(m), error: (m) => warnings.push(m), clearScreen() {}, hasErrorLogged: () => false, hasWarned: false };

@@ -61,6 +61,20 @@ describe('TF.js layers models through loadModel', () => {
     await expect(loadModel(new Uint8Array(8), { shape: [1, 2, 3] })).rejects.toThrow(/unknown option 'shape'/);
   });
 
+  test('an imported model is an ordinary model: activations(), save(), and fit fine-tunes it', async () => {
+    const net = await loadModel(join(dir, 'model.json'));
+    net.predict(k.x.subarray(0, 128));
+    expect(net.activations().map((a) => a.name)).toEqual(net.layers.map((l) => l.name));
+    const labels = new Uint8Array([0, 1, 2, 1]);
+    const before = net.evaluate(k.x, labels).loss;
+    const history = await net.fit(k.x, labels, { epochs: 20, batchSize: 4, learningRate: 0.01, shuffle: false });
+    expect(history.loss.length).toBe(20);
+    expect(net.evaluate(k.x, labels).loss).toBeLessThan(before); // it learns these 4 images
+    const again = await loadModel(net.save());
+    expect(Array.from(again.predictBatch(k.x, 4))).toEqual(Array.from(net.predictBatch(k.x, 4)));
+    net.dispose(); again.dispose();
+  });
+
   test('the command line converts model.json to .wcnn (the same predictions) and summarises it', async () => {
     const out = join(dir, 'converted.wcnn');
     const log = execFileSync('node', ['bin/wasm-cnn.js', 'convert', join(dir, 'model.json'), out], { encoding: 'utf8' });
