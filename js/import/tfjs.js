@@ -21,9 +21,9 @@
 // a map becomes our vector × map multiply (squeeze-and-excitation). Dense on a channels_last
 // map becomes a 1×1 conv2d, a vector input [n] becomes our [1, 1, n] input and a flatten.
 
-const MAX_KERAS_LAYERS = 2048; // read from model.json (wasm-cnn models have at most 256)
-const MAX_OUR_LAYERS = 256; // js/abi.js MAX_LAYERS
-const MAX_MERGE_INPUTS = 32; // js/abi.js MAX_INPUTS
+import { MAX_INPUTS as MAX_MERGE_INPUTS, MAX_LAYERS as MAX_OUR_LAYERS } from '../abi.js'; // the engine's limits
+
+const MAX_KERAS_LAYERS = 2048; // read from model.json (wasm-cnn models have at most MAX_OUR_LAYERS)
 const MAX_VALUES = 2 ** 28; // values in one activation tensor (the engine's limit)
 const MAX_GEOMETRY = 65536; // kernel, stride, dilation, padding, spatial size
 const MAX_CHANNELS = 1 << 24;
