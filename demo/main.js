@@ -1,6 +1,9 @@
 // main.js — the demo: draw a digit, the shipped model reads it as you draw, and every layer's
-// activations are shown. Uses only the package's public API ('wasm-cnn').
-import { engineInfo, loadDigitModel, preprocessDigit } from 'wasm-cnn';
+// activations are shown. Or open your own model (.onnx, a TF.js model.json with its shards,
+// .wcnn; picked or dropped anywhere on the page): its layers and activation maps, fed by the
+// drawing pad (28×28×1 models), an image resized to its input, or random input. Uses only the
+// package's public API ('wasm-cnn').
+import { engineInfo, loadDigitModel, loadModel, preprocessDigit } from 'wasm-cnn';
 
 const $ = (id) => document.getElementById(id);
 const pad = $('pad');
@@ -38,6 +41,22 @@ function scaleFor(data) {
   return { min: -m, max: m, color: (v) => ramp(DIV, (v / m + 1) / 2) };
 }
 
+/** Paints an h×w image from rgbAt(i) → [r, g, b] (0..255) for pixel i = y·w + x. */
+function paintRGB(canvas, h, w, rgbAt) {
+  canvas.width = w;
+  canvas.height = h;
+  const c = canvas.getContext('2d');
+  const img = c.createImageData(w, h);
+  for (let i = 0; i < h * w; i++) {
+    const [r, g, b] = rgbAt(i);
+    img.data[4 * i] = r;
+    img.data[4 * i + 1] = g;
+    img.data[4 * i + 2] = b;
+    img.data[4 * i + 3] = 255;
+  }
+  c.putImageData(img, 0, 0);
+}
+
 /** Paints an h×w map (channel c of an HWC array with C channels) into a canvas. */
 function paint(canvas, data, h, w, C, c, color) {
   canvas.width = w;
@@ -67,97 +86,561 @@ function legend(canvas, scale) {
 
 const fmt = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
 
-// ─── Start ─────────────────────────────────────────────────────────────────────────────────
-let net;
-try {
-  net = await loadDigitModel();
-} catch (err) {
-  $('engine').textContent = `The engine could not start: ${err.message}`;
-  throw err;
+const plural = (n, one, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+// ─── State ─────────────────────────────────────────────────────────────────────────────────
+const root = document.documentElement;
+let net = null; // the model the page runs
+let current = {}; // what the page knows about it: { builtin, file, name, padMode, labels, outputs }
+let lastInput = null; // the last input given to net.predict
+let lastImage = null; // { bitmap, name }: the image fed to image models, re-used by the next one
+let engineLine = '';
+let bars = [];
+let layerViews = [];
+let loadToken = 0; // a newer open (or "back") makes older ones drop their result
+
+// For tests and the curious: the model the page runs and the last input it gave it.
+window.demo = {
+  get model() { return net; },
+  get input() { return lastInput; },
+};
+
+const count = (key) => { root.dataset[key] = String(Number(root.dataset[key] || 0) + 1); };
+
+// ─── Errors: shown in the page (an alert region), never only in the console ───────────────
+const HINT = 'wasm-cnn opens an ONNX model (.onnx), a wasm-cnn model (.wcnn), or a TF.js layers model.json together with its weight shards (.bin). README, “Bring your own model”, lists the ops and layers it reads.';
+
+function showError(title, message, hint = '') {
+  const box = $('error');
+  box.hidden = false; // visible first, then the text: screen readers announce the change
+  $('error-title').textContent = title;
+  $('error-message').textContent = message;
+  $('error-hint').textContent = hint;
+  $('error-hint').hidden = !hint;
+  root.dataset.error = 'true';
+  box.scrollIntoView?.({ block: 'nearest' });
 }
-const info = await engineInfo();
-$('engine').textContent = `WebAssembly SIMD engine (${info.kernels} kernels), wasm-cnn ${info.version}; model “${net.metadata.name}”, ${net.paramCount.toLocaleString('en-US')} parameters`;
-$('summary').textContent = net.summary();
-$('model-note').textContent = net.metadata.description ?? '';
-const labels = net.metadata.labels ?? Array.from({ length: 10 }, (_, i) => String(i));
 
-// Probability bars.
-const bars = labels.map((label) => {
-  const row = document.createElement('div');
-  row.className = 'bar';
-  row.setAttribute('role', 'listitem');
-  row.innerHTML = `<span>${label}</span><div class="track"><div class="fill"></div></div><span class="pct">–</span>`;
-  $('bars').append(row);
-  return { row, fill: row.querySelector('.fill'), pct: row.querySelector('.pct') };
-});
+function clearError() {
+  $('error').hidden = true;
+  delete root.dataset.error;
+}
+$('error-close').addEventListener('click', clearError);
 
-// One block per layer: title, shape, parameters, its maps and its legend.
+// ─── A model on the page ───────────────────────────────────────────────────────────────────
+/** Makes `model` the page's model: disposes the old one, rebuilds every view for it. */
+function install(model, { builtin = false, file = null } = {}) {
+  const old = net;
+  net = model;
+  lastInput = null;
+  if (old && old !== model) old.dispose();
+  const [h, w, c] = model.inputShape;
+  const outputs = model.outputShape.length === 1 ? model.outputShape[0] : 0;
+  const metaLabels = Array.isArray(model.metadata.labels) ? model.metadata.labels : [];
+  current = {
+    builtin,
+    file,
+    name: model.metadata.name || file || 'model',
+    padMode: h === 28 && w === 28 && c === 1,
+    outputs,
+    labels: Array.from({ length: outputs }, (_, i) => metaLabels[i] || String(i)),
+  };
+  const params = model.paramCount.toLocaleString('en-US');
+  $('engine').textContent = `${engineLine}; model “${current.name}”, ${params} parameters`;
+  $('model-name').textContent = file && file !== current.name ? `“${current.name}”, from ${file}` : `“${current.name}”`;
+  $('summary').textContent = model.summary();
+  $('model-note').textContent = model.metadata.description ?? '';
+  $('back').hidden = builtin;
+  $('model-status').textContent = statusLine();
+  root.dataset.model = builtin ? 'digits' : file;
+
+  buildBars();
+  buildLayerViews();
+  buildFilters();
+  setInputMode();
+  showEmpty();
+  if (current.padMode) predictPad(); // the pad may hold a drawing already
+  else if (lastImage && (c === 1 || c === 3)) runImage();
+}
+
+function statusLine() {
+  if (current.builtin) return 'Running the digit model this package ships (LeNet-5 trained on MNIST).';
+  const [h, w, c] = net.inputShape;
+  return `Opened ${current.file}: “${current.name}”, ${plural(net.layers.length, 'layer')}, input ${h} × ${w} × ${c}, ` +
+    `${plural(net.paramCount, 'parameter')}${net.isGraph ? ', a graph (branches or skip connections)' : ''}.`;
+}
+
+// Output bars: the digit model shows its 10 classes in order; other models their top 5.
+function buildBars() {
+  const box = $('bars');
+  box.replaceChildren();
+  const { builtin, outputs } = current;
+  const n = builtin ? outputs : Math.min(5, outputs);
+  box.hidden = n === 0;
+  box.classList.toggle('ranked', !builtin);
+  box.setAttribute('aria-label', builtin ? 'Probability of each digit' : `The ${n} most likely of ${plural(outputs, 'class', 'classes')}`);
+  bars = Array.from({ length: n }, (_, i) => {
+    const row = document.createElement('div');
+    row.className = 'bar';
+    row.setAttribute('role', 'listitem');
+    row.innerHTML = '<span class="label"></span><div class="track"><div class="fill"></div></div><span class="pct">–</span>';
+    const label = row.querySelector('.label');
+    label.textContent = builtin ? current.labels[i] : '';
+    box.append(row);
+    return { row, label, fill: row.querySelector('.fill'), pct: row.querySelector('.pct') };
+  });
+}
+
+/** The output as the bars show it: probabilities as they are, else a softmax of the logits. */
+function readOutput(y) {
+  const last = net.layers[net.layers.length - 1];
+  const act = last.type === 'activation' ? last.activation : last.type === 'softmax' || last.type === 'sigmoid' ? last.type : last.activation;
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (const v of y) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+  }
+  if (act === 'softmax' || (min >= 0 && Math.abs(sum - 1) < 1e-3)) return { p: y, kind: 'probabilities' };
+  if (act === 'sigmoid') return { p: y, kind: 'sigmoid' };
+  const e = y.map((v) => Math.exp(v - max));
+  const s = e.reduce((a, b) => a + b, 0);
+  return { p: e.map((v) => v / s), kind: 'softmax' };
+}
+
+function showOutput(y) {
+  const { builtin, outputs, labels } = current;
+  if (!outputs) {
+    $('prediction').textContent = '–';
+    $('prediction').classList.remove('long');
+    $('confidence').textContent = `the output is a ${net.outputShape.join(' × ')} map`;
+    $('output-note').textContent = 'The output is not a vector of classes: its maps are the last layer below.';
+    return;
+  }
+  const { p, kind } = readOutput(y);
+  let best = 0;
+  for (let i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
+  $('prediction').textContent = labels[best];
+  $('prediction').classList.toggle('long', labels[best].length > 2);
+  const pct = (v) => `${(v * 100).toFixed(1)}%`;
+  $('confidence').textContent = kind === 'probabilities' ? `${pct(p[best])} sure` : kind === 'sigmoid' ? `${pct(p[best])} (sigmoid score)` : `${pct(p[best])} after a softmax`;
+  if (builtin) {
+    bars.forEach((b, i) => {
+      b.fill.style.width = pct(p[i]);
+      b.pct.textContent = pct(p[i]);
+      b.row.classList.toggle('top', i === best);
+    });
+    $('output-note').textContent = '';
+    return;
+  }
+  const order = Array.from(p.keys()).sort((a, b) => p[b] - p[a]).slice(0, bars.length);
+  order.forEach((k, i) => {
+    const b = bars[i];
+    b.label.textContent = labels[k];
+    b.label.title = `class ${k}${labels[k] !== String(k) ? ` (${labels[k]})` : ''}`;
+    b.fill.style.width = pct(p[k]);
+    b.pct.textContent = pct(p[k]);
+    b.row.classList.toggle('top', i === 0);
+    b.row.setAttribute('aria-label', `${labels[k]}: ${pct(p[k])}`);
+  });
+  const which = `The ${bars.length} most likely of ${plural(outputs, 'class', 'classes')}${net.metadata.labels ? '' : ' (no labels in the model: class indices)'}`;
+  $('output-note').textContent = kind === 'probabilities' ? `${which}.`
+    : kind === 'sigmoid' ? `${which}: sigmoid outputs, each class scored on its own.`
+      : `${which}. The model ends without a softmax: the bars show a softmax of its raw outputs (logits).`;
+}
+
+// One block per layer: title, shape, parameters, its maps (at most 16 channels) and its legend.
 const MAP_PX = { 28: 56, 14: 56, 10: 50, 5: 40 };
-const layerViews = net.layers.map((layer, i) => {
-  const box = document.createElement('div');
-  box.className = 'layer';
-  const shape = `[${layer.outputShape.join(' × ')}]`;
-  const kind = layer.type === 'activation' ? layer.activation : `${layer.type}${layer.activation !== 'linear' ? ` + ${layer.activation}` : ''}`;
-  box.innerHTML = `<div class="layer-head"><span class="layer-title">${layer.name} <span class="layer-meta">(${kind})</span></span>` +
-    `<span class="layer-meta">output ${shape} · ${layer.params.toLocaleString('en-US')} parameters</span></div>` +
-    '<div class="layer-body"><div class="maps"></div><div class="legend"><span class="hi"></span><canvas></canvas><span class="lo"></span></div></div>';
-  const maps = box.querySelector('.maps');
-  const canvases = [];
-  if (layer.outputShape.length === 3) {
+const MAX_CHANNELS = 16;
+
+function buildLayerViews() {
+  $('activations').replaceChildren();
+  const last = net.layers.length - 1;
+  layerViews = net.layers.map((layer, i) => {
+    const box = document.createElement('div');
+    box.className = 'layer';
+    box.innerHTML = '<div class="layer-head"><span class="layer-title"><span class="layer-name"></span> <span class="layer-meta kind"></span></span>' +
+      '<span class="layer-meta shape"></span></div>' +
+      '<div class="layer-body"><div class="maps"></div><div class="legend"><span class="hi"></span><canvas></canvas><span class="lo"></span></div></div>';
+    const kind = layer.type === 'activation' ? layer.activation : `${layer.type}${layer.activation && layer.activation !== 'linear' ? ` + ${layer.activation}` : ''}`;
+    box.querySelector('.layer-name').textContent = layer.name;
+    box.querySelector('.kind').textContent = `(${kind})`;
+    const from = net.isGraph && layer.inputs?.length ? ` · from ${layer.inputs.join(', ')}` : '';
+    box.querySelector('.shape').textContent = `output [${layer.outputShape.join(' × ')}] · ${plural(layer.params, 'parameter')}${from}`;
+    const maps = box.querySelector('.maps');
+    const canvases = [];
     const [h, w, c] = layer.outputShape;
-    const px = MAP_PX[h] ?? Math.max(36, Math.min(64, h * 2));
-    for (let ch = 0; ch < c; ch++) {
+    const asMaps = layer.outputShape.length === 3 && h * w > 1;
+    if (asMaps) {
+      const base = MAP_PX[Math.max(h, w)] ?? Math.max(36, Math.min(64, Math.max(h, w) * 2));
+      const shown = Math.min(c, MAX_CHANNELS);
+      for (let ch = 0; ch < shown; ch++) {
+        const cv = document.createElement('canvas');
+        cv.className = 'map';
+        cv.style.width = `${Math.round((base * w) / Math.max(h, w))}px`;
+        cv.style.height = `${Math.round((base * h) / Math.max(h, w))}px`;
+        cv.setAttribute('role', 'img');
+        cv.setAttribute('aria-label', `${layer.name}, channel ${ch + 1} of ${c}`);
+        cv.dataset.label = `${layer.name} · channel ${ch + 1}/${c} · ${w}×${h}`;
+        maps.append(cv);
+        canvases.push(cv);
+      }
+      if (shown < c) {
+        const note = document.createElement('span');
+        note.className = 'layer-meta channels-note';
+        note.textContent = `${shown} of ${c} channels shown`;
+        maps.append(note);
+      }
+    } else {
+      const n = layer.outputShape.reduce((a, b) => a * b, 1);
       const cv = document.createElement('canvas');
-      cv.className = 'map';
-      cv.style.width = cv.style.height = `${px}px`;
+      cv.className = 'strip';
       cv.setAttribute('role', 'img');
-      cv.setAttribute('aria-label', `${layer.name}, channel ${ch + 1} of ${c}`);
-      cv.dataset.label = `${layer.name} · channel ${ch + 1}/${c} · ${w}×${h}`;
+      cv.setAttribute('aria-label', `${layer.name}: ${plural(n, 'value')}`);
+      cv.dataset.label = `${layer.name} · ${plural(n, 'value')}`;
       maps.append(cv);
       canvases.push(cv);
+      if (i === last && current.outputs) {
+        const note = document.createElement('span');
+        note.className = 'layer-meta';
+        const act = layer.type === 'activation' ? layer.activation : layer.activation === 'softmax' || layer.type === 'softmax' ? 'softmax' : '';
+        note.textContent = act === 'softmax' ? 'the softmax: the probabilities in the bars above' : 'the output: the classes in the bars above';
+        maps.append(note);
+      }
     }
-  } else {
-    const cv = document.createElement('canvas');
-    cv.className = 'strip';
-    cv.setAttribute('role', 'img');
-    cv.setAttribute('aria-label', `${layer.name}: ${layer.outputShape[0]} values`);
-    cv.dataset.label = `${layer.name} · ${layer.outputShape[0]} values`;
-    maps.append(cv);
-    canvases.push(cv);
-    if (i === net.layers.length - 1) {
-      const note = document.createElement('span');
-      note.className = 'layer-meta';
-      note.textContent = 'the softmax: the probabilities in the bars above';
-      maps.append(note);
-    }
-  }
-  $('activations').append(box);
-  return { layer, canvases, legendCanvas: box.querySelector('.legend canvas'), hi: box.querySelector('.hi'), lo: box.querySelector('.lo') };
-});
+    $('activations').append(box);
+    return { asMaps, canvases, legendCanvas: box.querySelector('.legend canvas'), hi: box.querySelector('.hi'), lo: box.querySelector('.lo') };
+  });
+}
 
-// The first conv layer's filters.
-const first = net.layers.findIndex((l) => l.type === 'conv2d');
-if (first >= 0) {
+function showActivations() {
+  for (const a of net.activations()) {
+    const view = layerViews[a.index];
+    if (!view) continue;
+    const scale = scaleFor(a.data);
+    if (view.asMaps) {
+      const [h, w, c] = a.shape;
+      view.canvases.forEach((cv, ch) => paint(cv, a.data, h, w, c, ch, scale.color));
+    } else {
+      paint(view.canvases[0], a.data, 1, a.data.length, 1, 0, scale.color);
+    }
+    legend(view.legendCanvas, scale);
+    view.hi.textContent = fmt(scale.max);
+    view.lo.textContent = fmt(scale.min);
+    for (const cv of view.canvases) cv.dataset.range = `${fmt(scale.min)} … ${fmt(scale.max)}`;
+  }
+}
+
+// The first conv layer's filters (at most 16): one input channel on a diverging scale, or the
+// three channels of an RGB model as colours.
+function buildFilters() {
+  const box = $('filters');
+  box.replaceChildren();
+  const first = net.layers.findIndex((l) => l.type === 'conv2d');
+  $('filters-panel').hidden = first < 0;
+  if (first < 0) return;
+  const layer = net.layers[first];
   const { kernel, kernelShape } = net.getWeights(first);
   const [kh, kw, cin, cout] = kernelShape;
   const scale = scaleFor(kernel);
-  const m = Math.max(-scale.min, scale.max);
-  for (let f = 0; f < cout; f++) {
+  const m = Math.max(-scale.min, scale.max) || 1;
+  const rgb = cin === 3;
+  const shown = Math.min(cout, MAX_CHANNELS);
+  const note = $('filters-note');
+  note.replaceChildren(`The ${kh} × ${kw} weights of each filter of `);
+  const code = document.createElement('code');
+  code.textContent = layer.name;
+  note.append(code, rgb ? ' as colours: red, green and blue are the weights on the input\'s three channels, grey is 0'
+    : `${cin > 1 ? `, input channel 1 of ${cin}` : ''}: blue negative, red positive`, shown < cout ? ` (${shown} of ${cout} shown).` : '.');
+  for (let f = 0; f < shown; f++) {
     const fig = document.createElement('figure');
     const cv = document.createElement('canvas');
     cv.setAttribute('role', 'img');
-    cv.setAttribute('aria-label', `filter ${f + 1} of ${net.layers[first].name}`);
-    // kernel is HWIO: filter f, input channel 0, at [y][x] is kernel[((y*kw + x)*cin + 0)*cout + f]
-    const plane = new Float32Array(kh * kw);
-    for (let p = 0; p < kh * kw; p++) plane[p] = kernel[(p * cin) * cout + f];
-    paint(cv, plane, kh, kw, 1, 0, (v) => ramp(DIV, (v / m + 1) / 2));
+    cv.setAttribute('aria-label', `filter ${f + 1} of ${layer.name}`);
+    // kernel is HWIO: filter f, input channel i, at [y][x] is kernel[((y*kw + x)*cin + i)*cout + f]
+    if (rgb) {
+      const v = (p, i) => 128 + (127 * kernel[(p * cin + i) * cout + f]) / m;
+      paintRGB(cv, kh, kw, (p) => [v(p, 0), v(p, 1), v(p, 2)]);
+    } else {
+      const plane = new Float32Array(kh * kw);
+      for (let p = 0; p < kh * kw; p++) plane[p] = kernel[(p * cin) * cout + f];
+      paint(cv, plane, kh, kw, 1, 0, (x) => ramp(DIV, (x / m + 1) / 2));
+    }
     fig.append(cv);
     const cap = document.createElement('figcaption');
     cap.textContent = `filter ${f + 1}`;
     fig.append(cap);
-    $('filters').append(fig);
+    box.append(fig);
   }
 }
+
+// ─── Input: the drawing pad (28×28×1 models) or an image / random input (the others) ──────
+const PAD_NOTE = $('input-note').textContent;
+
+function setInputMode() {
+  const [h, w, c] = net.inputShape;
+  const { padMode } = current;
+  $('pad-input').hidden = !padMode;
+  $('image-input').hidden = padMode;
+  $('draw-title').textContent = padMode ? 'Draw a digit' : 'Give it an image';
+  $('input-grid').classList.toggle('grid', h === 28 && w === 28);
+  input28.style.height = `${Math.round((168 * h) / w)}px`;
+  input28.setAttribute('aria-label', `The ${h} by ${w} input the model sees`);
+  $('input-note').textContent = padMode ? PAD_NOTE : describeInput();
+  $('image-note').textContent = c === 1 || c === 3
+    ? `The model takes ${h} × ${w} × ${c}: the image is resized (stretched) to ${w} × ${h}, ${c === 3 ? 'RGB' : 'luminance'} in [0, 1] (no mean/std normalisation; transparent pixels count as white).`
+    : `The model takes ${h} × ${w} × ${c}: ${c} channels per pixel, which an image (1: grey, 3: RGB) cannot give. Random input still works.`;
+}
+
+function describeInput(what = '') {
+  const [h, w, c] = net.inputShape;
+  const kind = c === 3 ? 'RGB' : c === 1 ? 'grey' : `channel 1 of ${c}`;
+  return `${what || 'The input'} as the model sees it: ${w} × ${h}, ${kind}.`;
+}
+
+function showInputView(x) {
+  const [h, w, c] = net.inputShape;
+  const byte = (v) => Math.max(0, Math.min(255, v * 255));
+  if (c === 3) paintRGB(input28, h, w, (i) => [byte(x[3 * i]), byte(x[3 * i + 1]), byte(x[3 * i + 2])]);
+  else if (c === 1) paint(input28, x, h, w, 1, 0, (v) => [byte(v), byte(v), byte(v)]);
+  else paint(input28, x, h, w, c, 0, scaleFor(x).color);
+}
+
+/** Runs the model on x and shows everything: output, input view, activations. */
+function run(x, prepMs, prepWhat) {
+  const t1 = performance.now();
+  let y;
+  try {
+    y = net.predict(x);
+  } catch (err) {
+    showError(`“${current.name}” could not run`, err.message);
+    return;
+  }
+  const t2 = performance.now();
+  lastInput = x;
+  showOutput(y);
+  $('timing').textContent = `inference ${(t2 - t1).toFixed(2)} ms${prepWhat ? ` · ${prepWhat} ${prepMs.toFixed(2)} ms` : ''}`;
+  showInputView(x);
+  showActivations();
+  count('runs');
+}
+
+const imageCanvas = document.createElement('canvas');
+
+/** The image (lastImage) resized to the model's input: luminance or RGB in [0, 1]. */
+function runImage() {
+  const [h, w, c] = net.inputShape;
+  const { bitmap, name } = lastImage;
+  if (c !== 1 && c !== 3) {
+    showError(`Cannot feed ${name} to this model`, `The model takes ${c} channels per pixel; an image gives 1 (luminance) or 3 (RGB).`, 'Use “Random input” to explore this model.');
+    return;
+  }
+  const t0 = performance.now();
+  imageCanvas.width = w;
+  imageCanvas.height = h;
+  const c2d = imageCanvas.getContext('2d', { willReadFrequently: true });
+  c2d.fillStyle = '#fff';
+  c2d.fillRect(0, 0, w, h);
+  c2d.imageSmoothingEnabled = true;
+  c2d.imageSmoothingQuality = 'high';
+  c2d.drawImage(bitmap, 0, 0, w, h);
+  const d = c2d.getImageData(0, 0, w, h).data;
+  const x = new Float32Array(h * w * c);
+  for (let i = 0; i < h * w; i++) {
+    if (c === 3) {
+      x[3 * i] = d[4 * i] / 255;
+      x[3 * i + 1] = d[4 * i + 1] / 255;
+      x[3 * i + 2] = d[4 * i + 2] / 255;
+    } else {
+      x[i] = (0.299 * d[4 * i] + 0.587 * d[4 * i + 1] + 0.114 * d[4 * i + 2]) / 255; // Rec. 601 luma
+    }
+  }
+  run(x, performance.now() - t0, 'resizing');
+  $('input-note').textContent = describeInput(`${name} (${bitmap.width} × ${bitmap.height})`);
+}
+
+/** An image file: resized to an image model's input, or drawn on the pad for a 28×28×1 one. */
+async function useImage(file) {
+  clearError();
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch {
+    showError(`Could not read ${file.name}`, `${file.name} is not an image this browser can decode.`, 'Images: PNG or JPEG. Models: .onnx, .wcnn, or model.json with its .bin shards.');
+    count('inputs');
+    return;
+  }
+  if (current.padMode) {
+    // black on white, fitted into the pad as a drawing; preprocessDigit detects either polarity
+    const s = Math.min(pad.width / bitmap.width, pad.height / bitmap.height);
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, pad.width, pad.height);
+    ctx.drawImage(bitmap, (pad.width - bitmap.width * s) / 2, (pad.height - bitmap.height * s) / 2, bitmap.width * s, bitmap.height * s);
+    predictPad();
+  } else {
+    lastImage?.bitmap.close?.();
+    lastImage = { bitmap, name: file.name };
+    runImage();
+  }
+  count('inputs');
+}
+
+$('image-file').addEventListener('change', (e) => {
+  const [file] = e.target.files;
+  e.target.value = ''; // picking the same file again runs it again
+  if (file) useImage(file);
+});
+
+$('random').addEventListener('click', () => {
+  const [h, w, c] = net.inputShape;
+  const x = new Float32Array(h * w * c);
+  for (let i = 0; i < x.length; i++) x[i] = Math.random();
+  clearError();
+  run(x, 0, '');
+  $('input-note').textContent = describeInput('Random input (uniform in [0, 1))');
+  count('inputs');
+});
+
+// ─── Opening a model: picked or dropped files ──────────────────────────────────────────────
+const isImage = (f) => /^image\//.test(f.type) || /\.(png|jpe?g|gif|webp|bmp|avif)$/i.test(f.name);
+const baseName = (p) => {
+  const last = p.split(/[\\/]/).pop();
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+};
+
+/** Files from the picker or a drop: models (and shards) are opened, a lone image is input. */
+function openFiles(list) {
+  const files = [...list];
+  if (!files.length) return;
+  const models = files.filter((f) => !isImage(f));
+  if (models.length) openModel(models);
+  else useImage(files[0]);
+}
+
+/** What to give loadModel for these files: { source, file } (throws a readable Error). */
+function chooseSource(read) {
+  const names = read.map((f) => f.name).join(', ');
+  for (const f of read) {
+    if (!/\.json$/i.test(f.name) && f.bytes[0] !== 0x7b) continue;
+    let json;
+    try {
+      json = JSON.parse(new TextDecoder().decode(f.bytes));
+    } catch {
+      continue; // loadModel says what is wrong with it if it is the only file
+    }
+    if (json && typeof json === 'object' && 'modelTopology' in json && 'weightsManifest' in json) return tfjsSource(f, json, read.filter((o) => o !== f));
+  }
+  if (read.every((f) => /\.bin$/i.test(f.name))) {
+    throw new Error(`${names}: ${read.length === 1 ? 'a weight shard' : 'weight shards'} of a TF.js model, not a model: open ${read.length === 1 ? 'it' : 'them'} together with the model.json that lists ${read.length === 1 ? 'it' : 'them'}.`);
+  }
+  if (read.length === 1) return { source: read[0].bytes, file: read[0].name };
+  const models = read.filter((f) => /\.(onnx|wcnn)$/i.test(f.name));
+  if (models.length === 1) return { source: models[0].bytes, file: models[0].name };
+  if (models.length > 1) throw new Error(`one model at a time, please: ${models.map((f) => f.name).join(', ')} are ${models.length} models.`);
+  throw new Error(`none of ${names} is a model file (.onnx, .wcnn, or a TF.js model.json).`);
+}
+
+/** A TF.js model.json and the other files: { modelJson, weights: Map(manifest path → bytes) }. */
+function tfjsSource(jsonFile, json, others) {
+  const byName = new Map(others.map((o) => [o.name, o.bytes]));
+  const weights = new Map();
+  const missing = [];
+  for (const group of Array.isArray(json.weightsManifest) ? json.weightsManifest : []) {
+    for (const p of Array.isArray(group?.paths) ? group.paths : []) {
+      if (typeof p !== 'string') continue; // the importer names what is wrong with the manifest
+      const bytes = byName.get(baseName(p)) ?? byName.get(p.split(/[\\/]/).pop()) ?? byName.get(p);
+      if (bytes) weights.set(p, bytes);
+      else if (!missing.includes(baseName(p))) missing.push(baseName(p));
+    }
+  }
+  if (missing.length) {
+    throw new Error(`${jsonFile.name} lists ${plural(missing.length, 'weight file')} that ${missing.length === 1 ? 'was' : 'were'} not opened with it: ` +
+      `${missing.join(', ')}. Pick (or drop) ${jsonFile.name} together with all its shards.`);
+  }
+  return { source: { modelJson: json, weights }, file: jsonFile.name };
+}
+
+async function openModel(files) {
+  const token = ++loadToken;
+  const names = files.map((f) => f.name).join(', ');
+  clearError();
+  root.dataset.state = 'loading';
+  $('model-status').textContent = `Opening ${names}…`;
+  try {
+    const read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+    const { source, file } = chooseSource(read);
+    const model = await loadModel(source);
+    if (token !== loadToken) {
+      model.dispose();
+      return;
+    }
+    install(model, { file });
+  } catch (err) {
+    if (token !== loadToken) return;
+    console.warn('demo: could not open', names, err);
+    $('model-status').textContent = statusLine();
+    showError(`Could not open ${names}`, err.message, HINT);
+  } finally {
+    if (token === loadToken) {
+      root.dataset.state = 'ready';
+      count('loads');
+    }
+  }
+}
+
+$('model-file').addEventListener('change', (e) => {
+  const files = [...e.target.files];
+  e.target.value = ''; // picking the same files again opens them again
+  openFiles(files);
+});
+
+$('back').addEventListener('click', async () => {
+  const token = ++loadToken;
+  clearError();
+  try {
+    const model = await loadDigitModel();
+    if (token !== loadToken) model.dispose();
+    else install(model, { builtin: true });
+  } catch (err) {
+    if (token === loadToken) showError('Could not load the digit model', err.message);
+  } finally {
+    if (token === loadToken) count('loads');
+  }
+});
+
+// Drag and drop anywhere on the page.
+const overlay = $('drop-overlay');
+let dragDepth = 0;
+const hasFiles = (e) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
+window.addEventListener('dragenter', (e) => {
+  if (!hasFiles(e)) return;
+  e.preventDefault();
+  dragDepth++;
+  overlay.hidden = false;
+});
+window.addEventListener('dragover', (e) => {
+  if (!hasFiles(e)) return;
+  e.preventDefault();
+  e.dataTransfer.dropEffect = 'copy';
+});
+window.addEventListener('dragleave', (e) => {
+  if (!hasFiles(e)) return;
+  dragDepth = Math.max(0, dragDepth - 1);
+  if (!dragDepth) overlay.hidden = true;
+});
+window.addEventListener('drop', (e) => {
+  dragDepth = 0;
+  overlay.hidden = true;
+  if (!e.dataTransfer?.files?.length) return;
+  e.preventDefault(); // (also keeps the file inputs from taking the drop themselves)
+  openFiles(e.dataTransfer.files);
+});
 
 // ─── Drawing ───────────────────────────────────────────────────────────────────────────────
 const ctx = pad.getContext('2d', { willReadFrequently: true });
@@ -168,6 +651,7 @@ let scheduled = false;
 function sizePad() {
   // The drawing buffer follows the CSS size × devicePixelRatio, so strokes stay sharp.
   const rect = pad.getBoundingClientRect();
+  if (!rect.width) return; // hidden (an image model): keep the drawing as it is
   const dpr = window.devicePixelRatio || 1;
   const size = Math.max(1, Math.round(rect.width * dpr));
   if (pad.width !== size) {
@@ -188,7 +672,6 @@ function clearPad() {
   ctx.fillRect(0, 0, pad.width, pad.height);
   showEmpty();
 }
-
 // MNIST strokes are about 1/8 of the digit's height; people draw digits about 2/3 of the pad.
 const strokeWidth = () => pad.width * 0.075;
 
@@ -241,7 +724,7 @@ function endStroke(e) {
   const n = points.length;
   if (n > 1) stroke({ x: (points[n - 2].x + points[n - 1].x) / 2, y: (points[n - 2].y + points[n - 1].y) / 2 }, points[n - 1], points[n - 1]);
   if (e && pad.hasPointerCapture?.(e.pointerId)) pad.releasePointerCapture(e.pointerId);
-  predict(); // and once more at the end of every stroke
+  predictPad(); // and once more at the end of every stroke
 }
 pad.addEventListener('pointerup', endStroke);
 pad.addEventListener('pointercancel', endStroke);
@@ -252,58 +735,68 @@ function schedulePredict() {
   scheduled = true;
   requestAnimationFrame(() => {
     scheduled = false;
-    predict();
+    predictPad();
   });
 }
 
 $('clear').addEventListener('click', clearPad);
 window.addEventListener('keydown', (e) => {
-  if ((e.key === 'Escape' || e.key === 'Delete') && !e.target.closest?.('input, textarea')) clearPad();
+  if ((e.key === 'Escape' || e.key === 'Delete') && current.padMode && !e.target.closest?.('input, textarea')) clearPad();
 });
 new ResizeObserver(sizePad).observe(pad);
 
 // ─── Samples ───────────────────────────────────────────────────────────────────────────────
-const samples = await (await fetch(new URL('./samples.json', import.meta.url))).json();
-for (const s of samples.digits) {
-  const bytes = Uint8Array.from(atob(s.pixels), (ch) => ch.charCodeAt(0));
-  const btn = document.createElement('button');
-  btn.type = 'button';
-  btn.className = 'sample';
-  btn.setAttribute('aria-label', `MNIST test digit ${s.index}, a ${s.label}`);
-  btn.title = `MNIST test image ${s.index} (label ${s.label})`;
-  const cv = document.createElement('canvas');
-  paint(cv, bytes, 28, 28, 1, 0, (v) => [v, v, v]);
-  btn.append(cv);
-  btn.addEventListener('click', () => {
-    // The sample, as black ink on the white pad, scaled to fill it like a drawing would.
-    const img = new ImageData(28, 28);
-    for (let i = 0; i < 784; i++) {
-      const v = 255 - bytes[i];
-      img.data.set([v, v, v, 255], i * 4);
-    }
-    const tmp = document.createElement('canvas');
-    tmp.width = tmp.height = 28;
-    tmp.getContext('2d').putImageData(img, 0, 0);
-    ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(tmp, 0, 0, pad.width, pad.height);
-    predict();
-  });
-  $('samples').append(btn);
+/** The MNIST sample digits under the pad (click one: it is drawn on the pad). */
+async function showSamples() {
+  const samples = await (await fetch(new URL('./samples.json', import.meta.url))).json();
+  for (const s of samples.digits) {
+    const bytes = Uint8Array.from(atob(s.pixels), (ch) => ch.charCodeAt(0));
+    const btn = document.createElement('button');
+    btn.type = 'button';
+    btn.className = 'sample';
+    btn.setAttribute('aria-label', `MNIST test digit ${s.index}, a ${s.label}`);
+    btn.title = `MNIST test image ${s.index} (label ${s.label})`;
+    const cv = document.createElement('canvas');
+    paint(cv, bytes, 28, 28, 1, 0, (v) => [v, v, v]);
+    btn.append(cv);
+    btn.addEventListener('click', () => {
+      // The sample, as black ink on the white pad, scaled to fill it like a drawing would.
+      const img = new ImageData(28, 28);
+      for (let i = 0; i < 784; i++) {
+        const v = 255 - bytes[i];
+        img.data.set([v, v, v, 255], i * 4);
+      }
+      const tmp = document.createElement('canvas');
+      tmp.width = tmp.height = 28;
+      tmp.getContext('2d').putImageData(img, 0, 0);
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(tmp, 0, 0, pad.width, pad.height);
+      predictPad();
+    });
+    $('samples').append(btn);
+  }
 }
 
 // ─── Prediction and its views ──────────────────────────────────────────────────────────────
 function showEmpty() {
+  lastInput = null;
   $('prediction').textContent = '–';
-  $('confidence').textContent = 'draw something';
+  $('prediction').classList.remove('long');
+  $('confidence').textContent = current.padMode ? 'draw something' : 'give it an image, or random input';
   $('timing').textContent = '';
+  $('output-note').textContent = '';
   for (const b of bars) {
     b.fill.style.width = '0';
     b.pct.textContent = '–';
     b.row.classList.remove('top');
+    if (!current.builtin) b.label.textContent = '';
   }
+  const [h, w] = net.inputShape;
+  input28.width = w;
+  input28.height = h;
   const c = input28.getContext('2d');
   c.fillStyle = '#000';
-  c.fillRect(0, 0, 28, 28);
+  c.fillRect(0, 0, w, h);
   for (const view of layerViews) {
     for (const cv of view.canvases) {
       const cc = cv.getContext('2d');
@@ -313,7 +806,8 @@ function showEmpty() {
   }
 }
 
-function predict() {
+function predictPad() {
+  if (!current.padMode) return;
   const image = ctx.getImageData(0, 0, pad.width, pad.height);
   const t0 = performance.now();
   const x = preprocessDigit(image);
@@ -322,32 +816,7 @@ function predict() {
     showEmpty();
     return;
   }
-  const probs = net.predict(x);
-  const t2 = performance.now();
-  const best = probs.indexOf(Math.max(...probs));
-  $('prediction').textContent = labels[best];
-  $('confidence').textContent = `${(probs[best] * 100).toFixed(1)}% sure`;
-  $('timing').textContent = `inference ${(t2 - t1).toFixed(2)} ms · preprocessing ${(t1 - t0).toFixed(2)} ms`;
-  bars.forEach((b, i) => {
-    b.fill.style.width = `${(probs[i] * 100).toFixed(1)}%`;
-    b.pct.textContent = `${(probs[i] * 100).toFixed(1)}%`;
-    b.row.classList.toggle('top', i === best);
-  });
-  paint(input28, x, 28, 28, 1, 0, (v) => [v * 255, v * 255, v * 255]);
-  for (const a of net.activations()) {
-    const view = layerViews[a.index];
-    const scale = scaleFor(a.data);
-    if (a.shape.length === 3) {
-      const [h, w, c] = a.shape;
-      view.canvases.forEach((cv, ch) => paint(cv, a.data, h, w, c, ch, scale.color));
-    } else {
-      paint(view.canvases[0], a.data, 1, a.shape[0], 1, 0, scale.color);
-    }
-    legend(view.legendCanvas, scale);
-    view.hi.textContent = fmt(scale.max);
-    view.lo.textContent = fmt(scale.min);
-    for (const cv of view.canvases) cv.dataset.range = `${fmt(scale.min)} … ${fmt(scale.max)}`;
-  }
+  run(x, t1 - t0, 'preprocessing');
 }
 
 // ─── Enlarge a map on hover or tap ─────────────────────────────────────────────────────────
@@ -375,6 +844,19 @@ $('activations').addEventListener('click', (e) => {
   else zoom.hidden = true;
 });
 
+// ─── Start ─────────────────────────────────────────────────────────────────────────────────
+let digits;
+try {
+  digits = await loadDigitModel();
+} catch (err) {
+  $('engine').textContent = `The engine could not start: ${err.message}`;
+  throw err;
+}
+const info = await engineInfo();
+engineLine = `WebAssembly SIMD engine (${info.kernels} kernels), wasm-cnn ${info.version}`;
+await showSamples();
 sizePad();
-clearPad();
+ctx.fillStyle = '#fff';
+ctx.fillRect(0, 0, pad.width, pad.height);
+install(digits, { builtin: true });
 document.documentElement.dataset.ready = 'true'; // for tests: the page is interactive

@@ -1,14 +1,23 @@
 // demo.js — the demo in a real browser: headless Chromium (Debian's) driven by
 // playwright-core, the page served by demo/serve.js. Draws digits with real mouse moves on
-// the pad and checks what the page shows. Prints "demo: N passed, N failed"; screenshots go
+// the pad and checks what the page shows; opens models of its own (.wcnn, ONNX, TF.js) with
+// the page's file picker and by a drop. Prints "demo: N passed, N failed"; screenshots go
 // to test-output/demo/. Any console error or failed request fails the test that caused it.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
 import { launchChromium, watchPage, runner, assert } from './chromium.js';
 import { serveDemo } from '../../demo/serve.js';
+import { createModel, loadModel } from '../../dist/wasm-cnn.js'; // the build the page runs
+import { OnnxBuilder } from '../js/support/onnx-build.js';
+import { rng } from '../fixtures.js';
 
 const out = fileURLToPath(new URL('../../test-output/demo/', import.meta.url));
 mkdirSync(out, { recursive: true });
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'wasm-cnn-demo-')); // models and images the tests pick
 const { server, url } = await serveDemo({ port: 0 });
 const browser = await launchChromium();
 
@@ -162,7 +171,254 @@ await test('a phone-sized viewport: one column, drawing with touch-sized strokes
   await page.close();
 });
 
+// ─── Opening models of one's own ──────────────────────────────────────────────────────────
+
+/** A counter the page keeps on <html> (loads: model opens finished, ok or not; inputs: images / random inputs used). */
+const counter = (page, key) => page.evaluate((k) => Number(document.documentElement.dataset[k] || 0), key);
+async function after(page, key, action) {
+  const before = await counter(page, key);
+  await action();
+  await page.waitForFunction(([k, n]) => Number(document.documentElement.dataset[k] || 0) > n, [key, before], { timeout: 20000 });
+}
+/** Picks files with the page's "Open a model" picker; resolves once the page opened them or failed. */
+const pickModel = (page, paths) => after(page, 'loads', () => page.getByTestId('model-file').setInputFiles(paths));
+const pickImage = (page, path) => after(page, 'inputs', () => page.getByTestId('image-file').setInputFiles(path));
+const errorText = async (page) => ((await page.getByTestId('error').isVisible()) ? page.getByTestId('error').textContent() : null);
+const bitsOf = (f32) => Array.from(new Uint32Array(Float32Array.from(f32).buffer));
+
+/** A minimal PNG encoder (8-bit RGBA, no filtering): rgbaAt(x, y) → [r, g, b, a]. */
+function png(width, height, rgbaAt) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const raw = Buffer.alloc((width * 4 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) raw.set(rgbaAt(x, y), y * (width * 4 + 1) + 1 + x * 4);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 6, 0, 0, 0], 8); // 8 bits, RGBA, deflate, no filter method, no interlace
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+await test('opening models/digits.wcnn with the picker: its summary and maps, a drawn 7 is read, the old model is disposed; back to the digit model', async () => {
+  const page = await openDemo({ width: 1280, height: 1000 });
+  const old = await page.evaluateHandle(() => window.demo.model);
+  await pickModel(page, join(repo, 'models/digits.wcnn'));
+  assert((await errorText(page)) === null, `an error is shown: ${await errorText(page)}`);
+  assert(/Opened digits\.wcnn/.test(await page.getByTestId('model-status').textContent()), 'the status names the file');
+  assert(/Total params: 61,706/.test(await page.getByTestId('summary').textContent()), 'the summary of the opened model');
+  assert(/digits/.test(await page.getByTestId('model-name').textContent()), 'the model name');
+  assert(await page.getByTestId('back').isVisible(), 'a "back to the digit model" button');
+  const gone = await old.evaluate((m) => { try { m.predict(new Float32Array(784)); return 'alive'; } catch (e) { return e.message; } });
+  assert(/disposed/.test(gone), `the previous model is disposed (${gone})`);
+  await draw(page, DIGITS[2][1]);
+  await page.waitForTimeout(100);
+  assert((await page.getByTestId('prediction').textContent()) === '7', `drew a 7, the page says ${await page.getByTestId('prediction').textContent()}`);
+  const stats = await activationStats(page);
+  assert(stats.length === 8, `expected 8 layers of maps, got ${stats.length}`);
+  for (const s of stats) assert(s.canvases > 0 && s.painted === s.canvases && s.varied > 0, `${s.name}: ${s.painted}/${s.canvases} maps painted, ${s.varied} varied`);
+  const ranked = await page.locator('[data-testid="bars"] .bar .label').allTextContents();
+  assert(ranked.length === 5 && ranked[0] === '7', `the top 5 classes, a 7 first: ${ranked}`);
+  assert((await page.evaluate(() => window.demo.input.length)) === 784, 'window.demo.input is the 28×28 input');
+  await page.getByTestId('pad').screenshot({ path: `${out}wcnn-pad.png` });
+  await page.screenshot({ path: `${out}wcnn-opened.png`, fullPage: true });
+  await after(page, 'loads', () => page.getByTestId('back').click());
+  assert(await page.getByTestId('back').isHidden(), 'back at the digit model, the button is hidden');
+  assert((await page.locator('[data-testid="bars"] .bar').count()) === 10, 'the digit model shows its 10 bars again');
+  assert((await page.getByTestId('prediction').textContent()) === '7', 'and reads the 7 still on the pad');
+  await page.close();
+});
+
+await test('an ONNX model (conv → relu → pool → flatten → gemm, 32×32×3) and a picked 40×30 PNG: layers, maps, and bit for bit what Node predicts', async () => {
+  const b = new OnnxBuilder({ rand: rng(7), opset: 13 });
+  let y = b.conv('conv1', 'x', { cin: 3, cout: 8, k: 3, pads: [1, 1, 1, 1] });
+  y = b.op('Relu', [y], {}, 'relu1');
+  y = b.op('MaxPool', [y], { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0] }, 'pool');
+  y = b.op('Flatten', [y], { axis: 1 }, 'flat');
+  y = b.gemm('fc', y, 16 * 16 * 8, 10);
+  const bytes = b.build({ input: ['x', ['N', 3, 32, 32]], output: y });
+  const onnxPath = join(tmp, 'tiny-cnn.onnx');
+  writeFileSync(onnxPath, bytes);
+  // red on the left, blue on the right, a green band over the top third
+  const pngPath = join(tmp, 'red-blue-40x30.png');
+  writeFileSync(pngPath, png(40, 30, (x, yy) => (yy < 10 ? [0, 255, 0, 255] : x < 20 ? [255, 0, 0, 255] : [0, 0, 255, 255])));
+
+  const page = await openDemo({ width: 1280, height: 1000 });
+  await pickModel(page, onnxPath);
+  assert((await errorText(page)) === null, `an error is shown: ${await errorText(page)}`);
+  const summary = await page.getByTestId('summary').textContent();
+  for (const name of ['/conv1/Conv', '/pool/MaxPool', '/flat/Flatten', '/fc/Gemm', 'Total params: 20,714']) assert(summary.includes(name), `the summary shows ${name}:\n${summary}`);
+  assert(/tiny-cnn\.onnx/.test(await page.getByTestId('model-name').textContent()), 'the file name is shown');
+  const shape = await page.evaluate(() => window.demo.model.inputShape);
+  assert(JSON.stringify(shape) === '[32,32,3]', `inputShape ${JSON.stringify(shape)}`);
+  assert(await page.getByTestId('pad').isHidden(), 'no drawing pad for a 32×32×3 model');
+  assert(await page.getByTestId('random').isVisible(), 'a random input button');
+  await pickImage(page, pngPath);
+  assert((await errorText(page)) === null, `an error is shown: ${await errorText(page)}`);
+  const stats = await activationStats(page);
+  assert(stats.length === 4, `expected 4 layers of maps, got ${stats.length}`);
+  assert(stats[0].canvases === 8 && stats[1].canvases === 8, `8 maps for the conv and the pool: ${JSON.stringify(stats)}`);
+  for (const s of stats) assert(s.canvases > 0 && s.painted === s.canvases && s.varied > 0, `${s.name}: ${s.painted}/${s.canvases} maps painted, ${s.varied} varied`);
+  const view = await page.getByTestId('input28').evaluate((cv) => [cv.width, cv.height]);
+  assert(view.join() === '32,32', `the input view is ${view}`);
+
+  const fromPage = await page.evaluate(() => {
+    const x = window.demo.input;
+    return { x: Array.from(x), bits: Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length)), y: Array.from(new Uint32Array(window.demo.model.predict(x).buffer)) };
+  });
+  const px = (row, col) => fromPage.x.slice((row * 32 + col) * 3, (row * 32 + col) * 3 + 3);
+  const near = (got, want) => got.every((v, i) => Math.abs(v - want[i]) < 0.05);
+  assert(near(px(24, 4), [1, 0, 0]) && near(px(24, 28), [0, 0, 1]) && near(px(3, 16), [0, 1, 0]), `the image resized to 32×32 RGB in [0, 1]: ${px(24, 4)} ${px(24, 28)} ${px(3, 16)}`);
+  const node = await loadModel(bytes);
+  const want = bitsOf(node.predict(new Float32Array(new Uint32Array(fromPage.bits).buffer)));
+  node.dispose();
+  assert(want.length === 10 && want.every((v, i) => v === fromPage.y[i]), `the page's outputs differ from Node's:\n${fromPage.y}\n${want}`);
+  const out10 = new Float32Array(new Uint32Array(want).buffer);
+  const best = out10.indexOf(Math.max(...out10));
+  const ranked = await page.locator('[data-testid="bars"] .bar .label').allTextContents();
+  assert(ranked.length === 5 && ranked[0] === String(best) && (await page.getByTestId('prediction').textContent()) === String(best), `the top class is ${best}; the page ranks ${ranked}`);
+  await page.screenshot({ path: `${out}onnx-image.png`, fullPage: true });
+  await page.close();
+});
+
+await test('a TF.js model.json with its shard (picked together) loads and runs random input as tfjs does; model.json alone names the missing shard', async () => {
+  const { saveTfjs, randomizeWeights, maxRelAbsError, SHARD, tf, tfl } = await import('../js/support/tfjs-import/helpers.js');
+  tf.env().set('PROD', true); // no "install our node backend" banner in the test log
+  const keras = tfl.sequential({
+    name: 'tiny_keras',
+    layers: [
+      tfl.layers.conv2d({ inputShape: [12, 12, 3], filters: 4, kernelSize: 3, activation: 'relu', name: 'c1' }),
+      tfl.layers.maxPooling2d({ poolSize: 2, name: 'p1' }),
+      tfl.layers.flatten({ name: 'flat' }),
+      tfl.layers.dense({ units: 3, activation: 'softmax', name: 'out' }),
+    ],
+  });
+  randomizeWeights(keras, 3);
+  const { modelJson, bytes } = await saveTfjs(keras);
+  const dir = join(tmp, 'tfjs');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(modelJson));
+  writeFileSync(join(dir, SHARD), bytes);
+
+  const page = await openDemo({ width: 1280, height: 1000 });
+  await pickModel(page, [join(dir, 'model.json')]);
+  const err = await errorText(page);
+  assert(err && err.includes(SHARD) && /model\.json/.test(err), `the error names the missing shard: ${err}`);
+  assert(/Running the digit model/.test(await page.getByTestId('model-status').textContent()), 'the digit model still runs');
+  await page.screenshot({ path: `${out}tfjs-missing-shard.png` });
+  await pickModel(page, [join(dir, 'model.json'), join(dir, SHARD)]);
+  assert((await errorText(page)) === null, `an error is shown: ${await errorText(page)}`);
+  const summary = await page.getByTestId('summary').textContent();
+  for (const name of ['c1', 'p1', 'flat', 'out', 'Total params: 415']) assert(summary.includes(name), `the summary shows ${name}:\n${summary}`);
+  assert(/tiny_keras/.test(await page.getByTestId('model-name').textContent()), 'the model name');
+  assert(JSON.stringify(await page.evaluate(() => window.demo.model.inputShape)) === '[12,12,3]', 'inputShape [12, 12, 3]');
+  await after(page, 'inputs', () => page.getByTestId('random').click());
+  const stats = await activationStats(page);
+  assert(stats.length === 4 && stats.every((s) => s.canvases > 0 && s.painted === s.canvases), `maps of 4 layers painted: ${JSON.stringify(stats)}`);
+  const { x, y } = await page.evaluate(() => ({ x: Array.from(window.demo.input), y: Array.from(window.demo.model.predict(window.demo.input)) }));
+  const ref = tf.tidy(() => keras.predict(tf.tensor(x, [1, 12, 12, 3])).dataSync().slice());
+  const e = maxRelAbsError(Float32Array.from(y), ref);
+  assert(e < 1e-5, `the page's outputs differ from tfjs's by ${e}`);
+  assert((await page.locator('[data-testid="bars"] .bar').count()) === 3, 'three classes, three bars');
+  await page.screenshot({ path: `${out}tfjs-opened.png`, fullPage: true });
+  await page.close();
+});
+
+await test('files that are not models: a .txt, an HTML page, an ONNX op the engine lacks — the error box says why, the digit model keeps running', async () => {
+  const txt = join(tmp, 'notes.txt');
+  writeFileSync(txt, 'just some notes, not a model\n');
+  const html = join(tmp, 'index.html');
+  writeFileSync(html, '<!doctype html><html><body>404</body></html>\n');
+  const b = new OnnxBuilder({ rand: rng(1), opset: 13 });
+  const t = b.op('Transpose', [b.conv('c', 'x', { cin: 1, cout: 2, k: 3 })], { perm: [0, 2, 3, 1] }, 't');
+  const onnx = join(tmp, 'transpose.onnx');
+  writeFileSync(onnx, b.build({ input: ['x', ['N', 1, 8, 8]], output: t }));
+
+  const page = await openDemo({ width: 1280, height: 1000 });
+  for (const [path, want] of [[txt, /Could not open notes\.txt[\s\S]*not a wasm-cnn model/], [html, /HTML page/], [onnx, /Transpose/]]) {
+    await pickModel(page, path);
+    const err = await errorText(page);
+    assert(err && want.test(err), `${path}: the error box says ${err}`);
+    if (path === txt) await page.screenshot({ path: `${out}error-not-a-model.png` });
+  }
+  assert((await page.getByTestId('error').getAttribute('role')) === 'alert', 'the error box is an alert region');
+  assert(JSON.stringify(await page.evaluate(() => window.demo.model.inputShape)) === '[28,28,1]', 'the digit model is still loaded');
+  await page.locator('.sample').nth(0).click();
+  assert(/^\d$/.test(await page.getByTestId('prediction').textContent()), 'and still reads a sample');
+  await page.getByRole('button', { name: 'Dismiss the error' }).click();
+  assert((await errorText(page)) === null, 'the error box can be dismissed');
+  await page.close();
+});
+
+/** A DataTransfer made in the page holding one file with these bytes (as a drop would). */
+const dataTransfer = (page, bytes, name) => page.evaluateHandle(([data, fileName]) => {
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], fileName, { type: 'application/octet-stream' }));
+  return transfer;
+}, [Buffer.from(bytes).toString('base64'), name]);
+
+await test('dropping a .wcnn on the page (a DataTransfer drop event) opens it; a dropped graph model with 24 channels shows 16 maps per layer and its skip connection', async () => {
+  const page = await openDemo({ width: 1280, height: 1000 });
+  const dt = await dataTransfer(page, readFileSync(join(repo, 'models/digits.wcnn')), 'dropped.wcnn');
+  await page.dispatchEvent('main', 'dragenter', { dataTransfer: dt });
+  assert(await page.locator('#drop-overlay').isVisible(), 'dragging files over the page shows the drop overlay');
+  await after(page, 'loads', () => page.dispatchEvent('[data-testid="activations"]', 'drop', { dataTransfer: dt }));
+  assert(await page.locator('#drop-overlay').isHidden(), 'the overlay is gone after the drop');
+  assert((await errorText(page)) === null, `an error is shown: ${await errorText(page)}`);
+  assert(/Opened dropped\.wcnn/.test(await page.getByTestId('model-status').textContent()), 'the status names the dropped file');
+  assert(/Total params: 61,706/.test(await page.getByTestId('summary').textContent()), 'its summary');
+  await draw(page, DIGITS[0][1]);
+  assert((await page.getByTestId('prediction').textContent()) === '1', 'and it reads a drawn 1');
+
+  const graph = await createModel({
+    input: [20, 20, 3],
+    layers: [
+      { type: 'conv2d', filters: 24, kernel: 3, padding: 'same', activation: 'relu', name: 'c1' },
+      { type: 'conv2d', filters: 24, kernel: 3, padding: 'same', name: 'c2' },
+      { type: 'add', inputs: ['c2', 'c1'], activation: 'relu', name: 'skip' },
+      { type: 'globalavgpool2d', name: 'gap' },
+      { type: 'dense', units: 12, activation: 'softmax', name: 'out' },
+    ],
+    seed: 5,
+    metadata: { name: 'skip-net', labels: Array.from({ length: 12 }, (_, i) => `class ${String.fromCharCode(65 + i)}`) },
+  });
+  const graphBytes = graph.save();
+  graph.dispose();
+  await after(page, 'loads', async () => page.dispatchEvent('body', 'drop', { dataTransfer: await dataTransfer(page, graphBytes, 'skip.wcnn') }));
+  assert((await errorText(page)) === null, `an error is shown: ${await errorText(page)}`);
+  assert(/skip-net/.test(await page.getByTestId('model-name').textContent()), 'the model name from its metadata');
+  await after(page, 'inputs', () => page.getByTestId('random').click());
+  const stats = await activationStats(page);
+  assert(stats.map((s) => s.canvases).join() === '16,16,16,1,1', `16 maps for the 24-channel layers, strips for the vectors: ${JSON.stringify(stats)}`);
+  for (const s of stats) assert(s.painted === s.canvases && s.varied > 0, `${s.name}: ${s.painted}/${s.canvases} maps painted, ${s.varied} varied`);
+  const notes = await page.locator('.channels-note').allTextContents();
+  assert(notes.length === 3 && notes.every((t) => t === '16 of 24 channels shown'), `a note per capped layer: ${notes}`);
+  assert(/from c2, c1/.test(await page.locator('.layer').nth(2).textContent()), 'the add layer names its inputs');
+  const ranked = await page.locator('[data-testid="bars"] .bar .label').allTextContents();
+  assert(ranked.length === 5 && ranked.every((t) => /^class [A-L]$/.test(t)), `the top 5 with the model's labels: ${ranked}`);
+  await page.screenshot({ path: `${out}graph-dropped.png`, fullPage: true });
+  await page.close();
+});
+
 await browser.close();
 server.close();
+rmSync(tmp, { recursive: true, force: true });
 console.log(`screenshots: ${out}`);
 suite.finish();
