@@ -71,46 +71,89 @@ static cnn_status infer(cnn_layer *L, int32_t index) {
     return CNN_OK;
 }
 
-/* Workspace: every group's packed panels, the indirection list and tap offsets, and for a
- * padded layer a zero-bordered copy of one input image. */
+/* The workspace, in floats. Forward: every group's packed panels (first, as they always
+ * were), the window tables, and for a padded layer a zero-bordered copy of one input image.
+ * Backward: the window tables and the padded image, the tables of the input gradient's pixel
+ * order, the zero-bordered input gradient (padded layers), one group's packed ∂L/∂output for
+ * up to DZ_PIXELS pixels and every group's packed transposed kernel, by runs (see backward). */
+/* Output pixels per packed block of ∂L/∂output in the kernel gradient's GEMM (its sum runs
+ * over them; blocks bound the workspace and stay in cache). */
+#define DZ_PIXELS 1024
+
+typedef struct layout {
+    size_t ind, off, pad, img;     /* window starts (M int32), tap offsets (K int32), padded image */
+    size_t sind, srow;             /* backward: window starts and ∂L/∂output rows (M int32 each)
+                                      in the input gradient's order                           */
+    size_t dpad, dzp, wt;          /* backward: padded ∂L/∂input, packed ∂L/∂output and kernelᵀ */
+    size_t run, runs, ppr, tps;    /* taps per run, runs per group, panels per run, floats each */
+    size_t total;                  /* floats the pass uses                                   */
+} layout;
+
+CNN_SETUP static layout work_layout(const geom *g, bool backward) {
+    layout w;
+    memset(&w, 0, sizeof w);
+    w.img = g->Hp != g->H || g->Wp != g->W ? (size_t)g->Hp * g->Wp * g->C : 0;
+    /* a run: taps contiguous in the input, a kernel row's (kx, c) without dilation or groups,
+     * else one tap's channels */
+    w.run = g->G == 1 && g->DW == 1 ? (size_t)g->KW * g->C : (size_t)g->Cg;
+    w.runs = g->K / w.run;
+    w.ppr = (w.run + 7) / 8;
+    w.tps = CNN_PANEL_FLOATS(g->Dg);
+    w.ind = backward ? 0 : (size_t)g->G * g->panels * g->ps;
+    w.off = w.ind + g->M;
+    w.pad = w.off + g->K;
+    w.total = w.pad + w.img;
+    if (!backward) return w;
+    w.sind = w.total;
+    w.srow = w.sind + g->M;
+    w.dpad = w.srow + g->M;
+    w.dzp = w.dpad + w.img;
+    w.wt = w.dzp + g->panels * CNN_PANEL_FLOATS(g->M < DZ_PIXELS ? g->M : DZ_PIXELS);
+    w.total = w.wt + (size_t)g->G * w.runs * w.ppr * w.tps;
+    return w;
+}
+
 static size_t work_floats(const cnn_layer *L) {
     const geom g = geometry(L);
-    size_t floats = (size_t)g.G * g.panels * g.ps + g.M + g.K;
-    if (g.Hp != g.H || g.Wp != g.W) floats += (size_t)g.Hp * g.Wp * g.C;
-    return floats;
+    const size_t f = work_layout(&g, false).total, b = work_layout(&g, true).total;
+    return f > b ? f : b;
+}
+
+/* Where each output pixel's window starts (the indirection list), and where each tap
+ * (ky, kx, c) lies in it: offsets into the (padded) image read, the same for every image. */
+CNN_SETUP static void window_tables(const geom *g, int32_t *ind, int32_t *off) {
+    const size_t row_stride = (size_t)g->Wp * g->C;
+    for (size_t oy = 0, m = 0; oy < (size_t)g->OH; oy++)
+        for (size_t ox = 0; ox < (size_t)g->OW; ox++)
+            ind[m++] = (int32_t)(oy * g->SH * row_stride + ox * g->SW * (size_t)g->C);
+    /* one flat loop through an offset table: faster than a loop per kernel row, whose runs
+     * (KW·C taps) are short for small kernels on few channels (5 for LeNet's first layer) */
+    for (size_t ky = 0, j = 0; ky < (size_t)g->KH; ky++)
+        for (size_t kx = 0; kx < (size_t)g->KW; kx++)
+            for (size_t c = 0; c < (size_t)g->Cg; c++)
+                off[j++] = (int32_t)(ky * g->DH * row_stride + kx * g->DW * (size_t)g->C + c);
 }
 
 static void forward(const cnn_layer_run *r) {
     const geom g = geometry(r->L);
+    const layout w = work_layout(&g, false);
     const float *kernel = r->t[0], *bias = r->L->info.n_tensors > 1 ? r->t[1] : NULL;
     const size_t in_image = (size_t)g.H * g.W * g.C, out_image = g.M * g.D;
-    float *packed = r->work;
+    float *work = r->work, *packed = work;
     for (int32_t gi = 0; gi < g.G; gi++)
         cnn_pack_panels(packed + (size_t)gi * g.panels * g.ps, kernel + (size_t)gi * g.Dg, (size_t)g.D,
                         bias ? bias + (size_t)gi * g.Dg : NULL, g.K, (size_t)g.Dg);
 
     /* With padding, each image is first copied into a zero-bordered buffer, so that every
      * output pixel's window lies inside what is read and all pixels take the same fast path. */
-    const bool padded = g.Hp != g.H || g.Wp != g.W;
-    const size_t row_stride = (size_t)g.Wp * g.C;
-    /* where each output pixel's window starts (the indirection list), and where each tap
-     * (ky, kx, c) lies in it: offsets into the buffer read, the same for every image */
-    int32_t *ind = (int32_t *)(packed + (size_t)g.G * g.panels * g.ps), *off = ind + g.M;
-    float *pad = (float *)(off + g.K);
-    if (padded) memset(pad, 0, (size_t)g.Hp * g.Wp * g.C * sizeof(float));
-    for (size_t oy = 0, m = 0; oy < (size_t)g.OH; oy++)
-        for (size_t ox = 0; ox < (size_t)g.OW; ox++)
-            ind[m++] = (int32_t)(oy * g.SH * row_stride + ox * g.SW * (size_t)g.C);
-    /* one flat loop through an offset table: faster than a loop per kernel row, whose runs
-     * (KW·C taps) are short for small kernels on few channels (5 for LeNet's first layer) */
-    for (size_t ky = 0, j = 0; ky < (size_t)g.KH; ky++)
-        for (size_t kx = 0; kx < (size_t)g.KW; kx++)
-            for (size_t c = 0; c < (size_t)g.Cg; c++)
-                off[j++] = (int32_t)(ky * g.DH * row_stride + kx * g.DW * (size_t)g.C + c);
+    int32_t *ind = (int32_t *)(work + w.ind), *off = (int32_t *)(work + w.off);
+    float *pad = work + w.pad;
+    window_tables(&g, ind, off);
+    if (w.img) memset(pad, 0, w.img * sizeof(float));
 
     for (int32_t b = 0; b < r->n; b++) {
         const float *src = r->in + (size_t)b * in_image;
-        if (padded) {
+        if (w.img) {
             cnn_copy_into_border(pad, src, g.H, g.W, g.C, g.Wp, g.PT, g.PL);
             src = pad;
         }
@@ -126,64 +169,111 @@ static void forward(const cnn_layer_run *r) {
     }
 }
 
-/* Backward, given dz = ∂L/∂(pre-activation output) (n, OH, OW, D):
+/* s[j] += Σ_m rows[8·m + j] for j < nr: a bias gradient from a packed panel of ∂L/∂output,
+ * summed pixel by pixel in order. */
+__attribute__((noinline)) static void column_sums(float *s, const float *rows, size_t M, size_t nr) {
+    float acc[8];
+    for (size_t j = 0; j < 8; j++) acc[j] = j < nr ? s[j] : 0.0f;
+    for (size_t m = 0; m < M; m++, rows += 8)
+        for (size_t j = 0; j < 8; j++) acc[j] += rows[j];
+    for (size_t j = 0; j < nr; j++) s[j] = acc[j];
+}
+
+/* The first tap of panel p of a run, and how many of its columns the panel before covered:
+ * with runs of 8 or more taps every panel is 8 wide, the last one overlapping the one before
+ * (its overlapping columns packed as zeros), so that every store is whole vectors. */
+static size_t panel_start(const layout *w, size_t p, size_t *skip) {
+    const size_t start = w->run < 8 ? 0 : (8 * p < w->run - 8 ? 8 * p : w->run - 8);
+    *skip = 8 * p - start;
+    return start;
+}
+
+/* Backward, given dz = ∂L/∂(pre-activation output) (n, OH, OW, D), per group:
  *   dbias[d]                 += Σ_{n,oy,ox} dz[n][oy][ox][d]
  *   dkernel[ky][kx][c][d]    += Σ_{n,oy,ox} in[…tap…][c] · dz[n][oy][ox][d]
  *   din[…tap…][c]            += Σ_d kernel[ky][kx][c][d] · dz[n][oy][ox][d]      (if din)
- * Per output pixel and kernel tap inside the input: one ger_acc (outer product into the
- * kernel rows) and one gemv_t_acc (kernel rows times dz) over its C channels; without
- * dilation a whole kernel row's taps are one contiguous run. Grouped layers take plain loops. */
-static void backward(const cnn_layer_run *r) {
+ * Both as GEMMs, per image, through the forward pass's window tables (taps outside the input
+ * read the zero border of the padded copy):
+ *  - kernel gradient (taps × filters) += Xᵀ (taps × pixels) · dZ (pixels × filters):
+ *    gemm_4x8_acc, its tile rows taps, its sum over the image's pixels (DZ_PIXELS at a time),
+ *    dZ packed into panels of 8 filters (the bias gradient: the panels' column sums);
+ *  - input gradient: for each run of taps contiguous in the input (a kernel row's, or one
+ *    tap's channels), gemm_4x8_scatter multiplies the rows of dZ by the run's packed
+ *    transposed kernel (up to 8 taps per panel, packed once per call) and adds each pixel's
+ *    row where its window's run starts. A padded layer adds into a zero-bordered buffer,
+ *    then its interior into din. */
+CNN_SETUP static void backward(const cnn_layer_run *r) {
     const geom g = geometry(r->L);
+    const layout w = work_layout(&g, true);
     const cnn_kernels *k = r->k;
     const float *kernel = r->t[0];
     float *dkernel = r->dt[0], *dbias = r->L->info.n_tensors > 1 ? r->dt[1] : NULL, *din = r->din;
     const size_t in_image = (size_t)g.H * g.W * g.C, out_image = g.M * g.D;
-    const int32_t run_kx = g.DW == 1 ? g.KW : 1;   /* taps per contiguous run */
+    float *work = r->work;
+    int32_t *ind = (int32_t *)(work + w.ind), *off = (int32_t *)(work + w.off);
+    float *pad = work + w.pad, *dpad = work + w.dpad, *dzp = work + w.dzp, *wt = work + w.wt;
+    const size_t nrun = w.run < 8 ? w.run : 8;
+    window_tables(&g, ind, off);
+    if (w.img) memset(pad, 0, w.img * sizeof(float));
+    /* The input gradient's pixel order: a row's sums are added where the row before stored
+     * its own, and a load that partly overlaps a store still in flight waits for it (no
+     * store-to-load forwarding), so pixels whose panels overlap (less than nrun floats apart
+     * in a row: neighbours when SW·C < 8) are spread: by residue classes of ox. */
+    int32_t *sind = (int32_t *)(work + w.sind), *srow = (int32_t *)(work + w.srow);
+    const size_t step = (size_t)g.SW * g.C, classes = step < nrun ? (nrun + step - 1) / step : 1;
+    for (size_t cls = 0, m = 0; din && cls < classes; cls++)
+        for (size_t oy = 0; oy < (size_t)g.OH; oy++)
+            for (size_t ox = cls; ox < (size_t)g.OW; ox += classes, m++) {
+                sind[m] = ind[oy * g.OW + ox];
+                srow[m] = (int32_t)((oy * g.OW + ox) * g.D);
+            }
+    if (din) /* the transposed kernel: group gi, run q, panel p: 8 taps × Dg filters */
+        for (size_t gq = 0; gq < (size_t)g.G * w.runs; gq++)
+            for (size_t p = 0; p < w.ppr; p++) {
+                const size_t gi = gq / w.runs, tap = (gq % w.runs) * w.run;
+                size_t skip;
+                const size_t start = panel_start(&w, p, &skip);
+                float *panel = wt + (gq * w.ppr + p) * w.tps;
+                cnn_pack_panels_t(panel, kernel + (tap + start) * g.D + gi * g.Dg, (size_t)g.D, (size_t)g.Dg, nrun);
+                for (size_t d = 0; d < (size_t)g.Dg; d++)
+                    for (size_t j = 0; j < skip; j++) panel[8 + 8 * d + j] = 0.0f;
+            }
 
     for (int32_t b = 0; b < r->n; b++) {
-        const float *img = r->in + (size_t)b * in_image;
-        float *dimg = din ? din + (size_t)b * in_image : NULL;
+        const float *src = r->in + (size_t)b * in_image;
+        if (w.img) {
+            cnn_copy_into_border(pad, src, g.H, g.W, g.C, g.Wp, g.PT, g.PL);
+            src = pad;
+        }
         const float *gz = r->dz + (size_t)b * out_image;
-        for (int32_t oy = 0; oy < g.OH; oy++) {
-            const int32_t y0 = oy * g.SH - g.PT;
-            for (int32_t ox = 0; ox < g.OW; ox++, gz += g.D) {
-                const int32_t x0 = ox * g.SW - g.PL;
-                if (dbias) k->vadd_acc(dbias, gz, (size_t)g.D);
-                for (int32_t ky = 0; ky < g.KH; ky++) {
-                    const int32_t y = y0 + ky * g.DH;
-                    if (y < 0 || y >= g.H) continue;
-                    for (int32_t kx0 = 0; kx0 < g.KW; kx0 += run_kx) {
-                        /* the taps kx0 … kx1 − 1 of this run that lie inside the input */
-                        int32_t kx = kx0, kx1 = kx0 + run_kx;
-                        while (kx < kx1 && x0 + kx * g.DW < 0) kx++;
-                        while (kx1 > kx && x0 + (kx1 - 1) * g.DW >= g.W) kx1--;
-                        if (kx1 <= kx) continue;
-                        const size_t in_at = ((size_t)y * g.W + (size_t)(x0 + kx * g.DW)) * g.C;
-                        const size_t w_at = ((size_t)ky * g.KW + kx) * g.Cg * g.D;
-                        if (g.G == 1) {
-                            const size_t run = (size_t)(kx1 - kx) * g.C;
-                            k->ger_acc(dkernel + w_at, img + in_at, gz, run, (size_t)g.D);
-                            if (dimg) k->gemv_t_acc(dimg + in_at, kernel + w_at, gz, run, (size_t)g.D);
-                            continue;
-                        }
-                        for (int32_t t = 0; t < kx1 - kx; t++)   /* each tap of the run */
-                            for (int32_t gi = 0; gi < g.G; gi++)
-                                for (int32_t c = 0; c < g.Cg; c++) {
-                                    const size_t at = in_at + (size_t)t * g.C + (size_t)gi * g.Cg + c;
-                                    const size_t row = w_at + ((size_t)t * g.Cg + c) * g.D + (size_t)gi * g.Dg;
-                                    const float *gzg = gz + (size_t)gi * g.Dg;
-                                    float s = 0.0f;
-                                    for (int32_t d = 0; d < g.Dg; d++) {
-                                        dkernel[row + d] += img[at] * gzg[d];
-                                        s += kernel[row + d] * gzg[d];
-                                    }
-                                    if (dimg) dimg[at] += s;
-                                }
-                    }
+        for (int32_t gi = 0; gi < g.G; gi++)
+            for (size_t m0 = 0; m0 < g.M; m0 += DZ_PIXELS) {
+                const size_t mc = g.M - m0 < DZ_PIXELS ? g.M - m0 : DZ_PIXELS, dzps = CNN_PANEL_FLOATS(mc);
+                cnn_pack_panels(dzp, gz + m0 * g.D + (size_t)gi * g.Dg, (size_t)g.D, NULL, mc, (size_t)g.Dg);
+                for (size_t q = 0; q < g.panels; q++) {
+                    const float *panel = dzp + q * dzps + 8;
+                    const size_t col = (size_t)gi * g.Dg + 8 * q;
+                    const size_t nr = (size_t)g.Dg - 8 * q < 8 ? (size_t)g.Dg - 8 * q : 8;
+                    if (dbias) column_sums(dbias + col, panel, mc, nr);
+                    k->gemm_4x8_acc(dkernel + col, (size_t)g.D, src + (size_t)gi * g.Cg, off, g.K, ind + m0, mc,
+                                    panel, nr);
                 }
             }
-        }
+        if (!din) continue;
+        float *dimg = din + (size_t)b * in_image, *dst = w.img ? dpad : dimg;
+        if (w.img) memset(dpad, 0, w.img * sizeof(float));
+        for (size_t gq = 0; gq < (size_t)g.G * w.runs; gq++)
+            for (size_t p = 0; p < w.ppr; p++) {
+                const size_t gi = gq / w.runs, tap = (gq % w.runs) * w.run;
+                size_t skip;
+                const size_t start = panel_start(&w, p, &skip);
+                k->gemm_4x8_scatter(dst + gi * g.Cg + off[tap] + start, sind, gz + gi * g.Dg, srow, g.M,
+                                    (size_t)g.Dg, wt + (gq * w.ppr + p) * w.tps + 8, nrun);
+            }
+        if (w.img)
+            for (int32_t y = 0; y < g.H; y++)
+                k->vadd_acc(dimg + (size_t)y * g.W * g.C, dpad + ((size_t)(y + g.PT) * g.Wp + (size_t)g.PL) * g.C,
+                            (size_t)g.W * g.C);
     }
 }
 

@@ -23,9 +23,21 @@ static cnn_status infer(cnn_layer *L, int32_t index) {
     return CNN_OK;
 }
 
-/* Workspace: the packed panels of a batch. */
+/* Images per block of the backward GEMMs (their index tables have one entry per image). */
+#define GRAD_IMAGES 64
+
+/* Workspace: forward, the packed panels; backward, the packed transposed kernel, a block of
+ * packed ∂L/∂output and the index tables of the GEMMs: inputs 0 … I−1 and images I apart
+ * (kernel gradient: rows and sum), images U apart and units 0 … U−1 (input gradient). */
+static size_t backward_floats(size_t I, size_t U) {
+    return (I + 7) / 8 * CNN_PANEL_FLOATS(U) + (U + 7) / 8 * CNN_PANEL_FLOATS(GRAD_IMAGES) + I + U +
+           2 * GRAD_IMAGES;
+}
+
 static size_t work_floats(const cnn_layer *L) {
-    return ((size_t)L->info.out_c + 7) / 8 * CNN_PANEL_FLOATS(L->info.in_c);
+    const size_t I = (size_t)L->info.in_c, U = (size_t)L->info.out_c;
+    const size_t fwd = (U + 7) / 8 * CNN_PANEL_FLOATS(I), bwd = backward_floats(I, U);
+    return fwd > bwd ? fwd : bwd;
 }
 
 static void forward(const cnn_layer_run *r) {
@@ -54,16 +66,51 @@ static void forward(const cnn_layer_run *r) {
 }
 
 /* Backward, given dz = ∂L/∂(pre-activation output) (n, units):
- *   dbias += Σ_n dz;  dkernel (in, units) += Σ_n in ⊗ dz;  din (in) += kernel · dz  (if din) */
-static void backward(const cnn_layer_run *r) {
+ *   dbias += Σ_n dz;  dkernel (in, units) += Σ_n in ⊗ dz;  din (in) += kernel · dz  (if din)
+ * A few images: an outer product and a matrix-vector product each. A batch: two GEMMs on
+ * gemm_4x8_acc, GRAD_IMAGES images at a time: dkernel += Xᵀ · dZ (tile rows: inputs, read
+ * down the batch; the sum over the images, dZ packed into panels of 8 units) and
+ * din += dZ · Wᵀ (rows: images; the transposed kernel packed once per call). */
+CNN_SETUP static void backward(const cnn_layer_run *r) {
     const cnn_kernels *k = r->k;
     const size_t I = (size_t)r->L->info.in_c, U = (size_t)r->L->info.out_c;
     float *dbias = r->L->info.n_tensors > 1 ? r->dt[1] : NULL;
-    for (int32_t b = 0; b < r->n; b++) {
-        const float *g = r->dz + (size_t)b * U;
-        if (dbias) k->vadd_acc(dbias, g, U);
-        k->ger_acc(r->dt[0], r->in + (size_t)b * I, g, I, U);
-        if (r->din) k->gemv_t_acc(r->din + (size_t)b * I, r->t[0], g, I, U);
+    for (int32_t b = 0; dbias && b < r->n; b++) k->vadd_acc(dbias, r->dz + (size_t)b * U, U);
+    if (r->n < 4) {
+        for (int32_t b = 0; b < r->n; b++) {
+            const float *g = r->dz + (size_t)b * U;
+            k->ger_acc(r->dt[0], r->in + (size_t)b * I, g, I, U);
+            if (r->din) k->gemv_t_acc(r->din + (size_t)b * I, r->t[0], g, I, U);
+        }
+        return;
+    }
+    float *wt = r->work, *dzp = wt + (I + 7) / 8 * CNN_PANEL_FLOATS(U);
+    int32_t *inputs = (int32_t *)(dzp + (U + 7) / 8 * CNN_PANEL_FLOATS(GRAD_IMAGES)), *units = inputs + I;
+    int32_t *images_i = units + U, *images_u = images_i + GRAD_IMAGES;
+    for (size_t i = 0; i < I; i++) inputs[i] = (int32_t)i;
+    for (size_t u = 0; u < U; u++) units[u] = (int32_t)u;
+    for (size_t b = 0; b < GRAD_IMAGES; b++) {
+        images_i[b] = (int32_t)(b * I);
+        images_u[b] = (int32_t)(b * U);
+    }
+    for (size_t b0 = 0; b0 < (size_t)r->n; b0 += GRAD_IMAGES) {
+        const size_t nb = (size_t)r->n - b0 < GRAD_IMAGES ? (size_t)r->n - b0 : GRAD_IMAGES;
+        cnn_pack_panels(dzp, r->dz + b0 * U, U, NULL, nb, U);
+        for (size_t j0 = 0; j0 < U; j0 += 8) {
+            const float *panel = dzp + j0 / 8 * CNN_PANEL_FLOATS(nb) + 8;
+            const size_t nr = U - j0 < 8 ? U - j0 : 8;
+            k->gemm_4x8_acc(r->dt[0] + j0, U, r->in + b0 * I, inputs, I, images_i, nb, panel, nr);
+        }
+    }
+    if (!r->din) return;
+    cnn_pack_panels_t(wt, r->t[0], U, U, I);
+    for (size_t b0 = 0; b0 < (size_t)r->n; b0 += GRAD_IMAGES) {
+        const size_t nb = (size_t)r->n - b0 < GRAD_IMAGES ? (size_t)r->n - b0 : GRAD_IMAGES;
+        for (size_t i0 = 0; i0 < I; i0 += 8) {
+            const float *panel = wt + i0 / 8 * CNN_PANEL_FLOATS(U) + 8;
+            const size_t nr = I - i0 < 8 ? I - i0 : 8;
+            k->gemm_4x8_acc(r->din + b0 * I + i0, I, r->dz + b0 * U, images_u, nb, units, U, panel, nr);
+        }
     }
 }
 

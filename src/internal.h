@@ -20,6 +20,15 @@ void cnn_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
 void cnn_format(char *buf, size_t cap, const char *fmt, ...);
 
 /* ─── Kernels ───────────────────────────────────────────────────────────────────────────── */
+/* Code around the kernels that runs once per call, not per value (tables, layouts, the loops
+ * that call kernels): built for size (clang's minsize) in files the wasm build compiles at -O2
+ * for their inner loops. */
+#if defined(__clang__)
+#define CNN_SETUP __attribute__((minsize))
+#else
+#define CNN_SETUP
+#endif
+
 /* The SIMD-able inner loops. Each has a scalar reference (kernels-scalar.c) and a
  * WebAssembly SIMD twin (kernels-wasmsimd.c) with the same signature and results:
  * bit-identical, except gemv_t_acc whose dot products are reassociated (float rounding). */
@@ -71,10 +80,34 @@ typedef struct cnn_kernels {
      *    implicit GEMM with an indirection list and an offset table, no im2col copy);
      *  - strided (dense): ind and off NULL, row m is an image, a_m = base + m·mstride, o(k) = k.
      * b is a packed weight panel (cnn_pack_panels): 8 values per k, zero beyond the layer's
-     * columns; bias8 the panel's 8 biases. relu: store max(c, 0) (the layer's ReLU, fused). */
+     * columns; bias8 the panel's 8 biases. relu: store max(c, 0) (the layer's ReLU, fused).
+     * gemm_4x8_acc accumulates instead (below). */
     void (*gemm_4x8)(float *c, size_t ldc, const float *base, const int32_t *ind, size_t mstride,
                      size_t M, const int32_t *off, size_t K,
                      const float *bias8, const float *b, size_t nr, int relu);
+    /* gemm_4x8 accumulating, for the backward passes: the same tiles, the listed layout only
+     * (rows a_m = base + ind[m], o(k) = off[k], both tables given),
+     *   c[m·ldc + j] += Σ_{k<K} a_m[o(k)] · b[8·k + j]               for m < M, j < nr ≤ 8,
+     * the sum starting from c's value and adding the products in k order; no bias, no ReLU.
+     * Kernel gradients use it with the roles swapped: the tile rows are taps (conv2d: ind the
+     * taps' offsets) or inputs (dense: ind = 0 … I−1), the sum runs over output pixels (off:
+     * where each pixel's window starts) or images (off: I apart), and b is the packed
+     * ∂L/∂output (8 filters or units per pixel or image): dkernel += Xᵀ · dZ. Dense's input
+     * gradient: rows of ∂L/∂output (ind: U apart, off = 0 … U−1) times the packed transposed
+     * kernel (cnn_pack_panels_t): dX += dZ · Wᵀ. (A table entry of its own: the forward
+     * passes' gemm_4x8 measured slower in V8 once it also dispatched to these.) */
+    void (*gemm_4x8_acc)(float *c, size_t ldc, const float *base, const int32_t *ind, size_t M,
+                         const int32_t *off, size_t K, const float *b, size_t nr);
+    /* The input gradient of a convolution, the GEMM and the col2im in one: M rows (output
+     * pixels) × nr ≤ 8 columns (taps of the same run of a window, contiguous in the input),
+     *   c[cind[m] + j] += Σ_{k<K} a[aind[m] + k] · b[8·k + j]      for m < M, j < nr,
+     * with a the rows of ∂L/∂output (K filters each), b a packed panel of the transposed kernel
+     * (8 values per filter k), cind[m] where pixel m's window starts. Each row's sum is formed
+     * first (from zero, in k order) and then added, row after row in m order: rows may overlap
+     * (neighbouring windows do; the lists let the caller order them so that they rarely do).
+     * Tiles of 4 rows, as gemm_4x8. */
+    void (*gemm_4x8_scatter)(float *c, const int32_t *cind, const float *a, const int32_t *aind, size_t M,
+                             size_t K, const float *b, size_t nr);
     /* y[j] += Σ_{r<k} x[r] · w[r·n + j]   for j < n.   x (k), w (k, n) row-major, y (n).
      * One image through dense (batch 1), and conv2d pixels the tiles do not cover. */
     void (*gemv_acc)(float *y, const float *x, const float *w, size_t k, size_t n);
@@ -107,6 +140,10 @@ const cnn_kernels *cnn_kernels_current(void);
  * zero-padded. */
 #define CNN_PANEL_FLOATS(K) (8 + 8 * (size_t)(K))
 void cnn_pack_panels(float *dst, const float *kernel, size_t ldb, const float *bias, size_t K, size_t N);
+/* The same panels (zero biases) of the transpose: B (K, N) with B[k][j] = kernel[j·ldb + k],
+ * i.e. a (N, K) matrix with rows ldb floats apart, read down its columns (the input gradients
+ * of conv2d and dense multiply by the transposed kernel). */
+void cnn_pack_panels_t(float *dst, const float *kernel, size_t ldb, size_t K, size_t N);
 
 /* ─── Layer types: the registry ─────────────────────────────────────────────────────────
  * A layer type is one cnn_layer_def, defined in its own source file (conv2d.c, dense.c, …)

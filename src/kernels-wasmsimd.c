@@ -2,8 +2,10 @@
  *
  * Same signatures, same results (see internal.h). Each loop runs whole vectors, then a
  * scalar tail of n % 4 values; tests cover n below, at, at a multiple of, and above each
- * tile. The time goes to gemm_4x8 (conv2d and dense: register-blocked 4×8 tiles), the rest
- * are simple vector loops; bench/ab.js compares two builds of them layer by layer. */
+ * tile. The time goes to gemm_4x8 (conv2d and dense: register-blocked 4×8 tiles) and, in
+ * training, to its twins on the same tiles (gemm_4x8_acc, gemm_4x8_scatter: the backward
+ * passes); the rest are simple vector loops. bench/ab.js compares two builds of them layer
+ * by layer, bench/ab-train.js their training steps. */
 #include "internal.h"
 #include "simd128.h"
 
@@ -28,12 +30,43 @@ static inline void store_row(float *c, v128_t lo, v128_t hi, size_t nr) {
     if (nr) wasm_v128_store32_lane(c, lo, 0);
 }
 
+/* Loads the first nr ≤ 8 values of a row into (lo, hi), zeros beyond (the backward passes'
+ * accumulating tiles). A partial row (a layer's last panel) takes an out-of-line path: it is
+ * rare, and inline it would be repeated for every row of every variant. */
+__attribute__((noinline)) static void load_part(const float *c, size_t nr, v128_t *lo, v128_t *hi) {
+    float t[8] = { 0 };
+    for (size_t j = 0; j < nr; j++) t[j] = c[j];
+    *lo = wasm_v128_load(t);
+    *hi = wasm_v128_load(t + 4);
+}
+
+static inline void load_row(const float *c, size_t nr, v128_t *lo, v128_t *hi) {
+    if (nr == 8) {
+        *lo = wasm_v128_load(c);
+        *hi = wasm_v128_load(c + 4);
+    } else {
+        load_part(c, nr, lo, hi);
+    }
+}
+
+/* Stores the first nr ≤ 8 values of (lo, hi), as store_row, with partial rows out of line. */
+__attribute__((noinline)) static void put_part(float *c, v128_t lo, v128_t hi, size_t nr) { store_row(c, lo, hi, nr); }
+
+static inline void put_row(float *c, v128_t lo, v128_t hi, size_t nr) {
+    if (nr == 8) {
+        wasm_v128_store(c, lo);
+        wasm_v128_store(c + 4, hi);
+    } else {
+        put_part(c, lo, hi, nr);
+    }
+}
+
 /* Tiles of 4 rows × 8 columns: eight f32x4 accumulators (4 rows × 2 vectors) stay in
  * registers for the whole k loop (one flat loop, through the offset table for a convolution);
  * each step loads two weight vectors and splats one input value per row: 8 mul + 8 add per 6
  * loads. In the last tile, rows beyond M repeat row M − 1 (valid memory, not stored), so the
  * loop has no branches. Per element the sums run in the scalar reference's order: results are
- * bit-identical. */
+ * bit-identical. The accumulating twins (gemm_4x8_acc) start from c's rows instead. */
 #define GEMM_STEP(o)                                                                       \
     do {                                                                                   \
         const v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);                 \
@@ -52,19 +85,22 @@ static inline void store_row(float *c, v128_t lo, v128_t hi, size_t nr) {
         bp += 8;                                                                           \
     } while (0)
 
-/* The tile loop, with how rows are found (ROW) and the k loop (K_LOOP) given as code, so that
- * each variant is its own small function: with every variant in one function, the engine's
- * register allocator runs out of registers and spills inside the k loop. */
-#define GEMM_TILES(ROW, K_LOOP)                                                                 \
-    const v128_t bias0 = wasm_v128_load(bias8), bias1 = wasm_v128_load(bias8 + 4);            \
+/* The tile loop, with how rows are found (ROW), the k loop (K_LOOP), how the accumulators
+ * start (PRE, INIT: the biases, or c's rows to accumulate) and how rows are stored (STORE)
+ * given as code, so that each variant is its own small function: with every variant in one
+ * function, the engine's register allocator runs out of registers and spills inside the k
+ * loop. (The accumulating variants also have their own table entry: dispatched from
+ * gemm_4x8, the forward pass measured 3–10% slower.) */
+#define GEMM_TILES(ROW, K_LOOP, PRE, INIT, STORE)                                               \
     const v128_t zero = wasm_f32x4_splat(0.0f);                                                \
+    PRE                                                                                        \
     for (size_t m0 = 0; m0 < M; m0 += 4, c += 4 * ldc) {                                       \
         const size_t mr = M - m0 < 4 ? M - m0 : 4;                                             \
         const size_t i1 = m0 + (mr > 1), i2 = m0 + (mr > 2 ? 2 : mr - 1), i3 = m0 + (mr > 3 ? 3 : mr - 1); \
         const float *a0 = base + ROW(m0), *a1 = base + ROW(i1);                                \
         const float *a2 = base + ROW(i2), *a3 = base + ROW(i3);                                \
-        v128_t c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1;                             \
-        v128_t c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;                             \
+        v128_t c00, c01, c10, c11, c20, c21, c30, c31;                                         \
+        INIT                                                                                   \
         const float *bp = b;                                                                   \
         K_LOOP                                                                                 \
         if (relu) { /* pmax(0, x) = 0 < x ? x : 0, exactly the scalar rule */                  \
@@ -73,36 +109,94 @@ static inline void store_row(float *c, v128_t lo, v128_t hi, size_t nr) {
             c20 = wasm_f32x4_pmax(zero, c20); c21 = wasm_f32x4_pmax(zero, c21);                \
             c30 = wasm_f32x4_pmax(zero, c30); c31 = wasm_f32x4_pmax(zero, c31);                \
         }                                                                                      \
-        store_row(c, c00, c01, nr);                                                            \
-        if (mr > 1) store_row(c + ldc, c10, c11, nr);                                          \
-        if (mr > 2) store_row(c + 2 * ldc, c20, c21, nr);                                      \
-        if (mr > 3) store_row(c + 3 * ldc, c30, c31, nr);                                      \
+        STORE(c, c00, c01, nr);                                                                \
+        if (mr > 1) STORE(c + ldc, c10, c11, nr);                                              \
+        if (mr > 2) STORE(c + 2 * ldc, c20, c21, nr);                                          \
+        if (mr > 3) STORE(c + 3 * ldc, c30, c31, nr);                                          \
     }
 #define LISTED(m) ((size_t)ind[m])
 #define STRIDED(m) ((m) * mstride)
+#define BIAS const v128_t bias0 = wasm_v128_load(bias8), bias1 = wasm_v128_load(bias8 + 4);
+#define FROM_BIAS                                                                               \
+    c00 = c10 = c20 = c30 = bias0;                                                             \
+    c01 = c11 = c21 = c31 = bias1;
+/* accumulate; rows beyond mr start from zeros (computed, never stored) */
+#define FROM_C                                                                                  \
+    c10 = c11 = c20 = c21 = c30 = c31 = zero;                                                  \
+    load_row(c, nr, &c00, &c01);                                                               \
+    if (mr > 1) load_row(c + ldc, nr, &c10, &c11);                                             \
+    if (mr > 2) load_row(c + 2 * ldc, nr, &c20, &c21);                                         \
+    if (mr > 3) load_row(c + 3 * ldc, nr, &c30, &c31);
 
 /* convolution: rows through the indirection list, taps through the offset table */
 __attribute__((noinline)) static void gemm_listed(float *c, size_t ldc, const float *base, const int32_t *ind,
                                                   size_t M, const int32_t *off, size_t K, const float *bias8,
                                                   const float *b, size_t nr, int relu) {
-    GEMM_TILES(LISTED, for (size_t k = 0; k < K; k++) GEMM_STEP(off[k]);)
+    GEMM_TILES(LISTED, for (size_t k = 0; k < K; k++) GEMM_STEP(off[k]);, BIAS, FROM_BIAS, store_row)
 }
 
 /* dense: rows at a fixed stride (one image each), K contiguous values */
 __attribute__((noinline)) static void gemm_strided(float *c, size_t ldc, const float *base, size_t mstride,
                                                    size_t M, size_t K, const float *bias8, const float *b,
                                                    size_t nr, int relu) {
-    GEMM_TILES(STRIDED, for (size_t k = 0; k < K; k++) GEMM_STEP(k);)
+    GEMM_TILES(STRIDED, for (size_t k = 0; k < K; k++) GEMM_STEP(k);, BIAS, FROM_BIAS, store_row)
+}
+
+/* the listed one accumulating (the backward passes) */
+static void gemm_4x8_acc_wasmsimd(float *c, size_t ldc, const float *base, const int32_t *ind, size_t M,
+                                  const int32_t *off, size_t K, const float *b, size_t nr) {
+    const int relu = 0;
+    GEMM_TILES(LISTED, for (size_t k = 0; k < K; k++) GEMM_STEP(off[k]);, , FROM_C, put_row)
 }
 #undef GEMM_TILES
 #undef LISTED
 #undef STRIDED
+#undef BIAS
+#undef FROM_BIAS
+#undef FROM_C
 
 static void gemm_4x8_wasmsimd(float *c, size_t ldc, const float *base, const int32_t *ind, size_t mstride,
                               size_t M, const int32_t *off, size_t K,
                               const float *bias8, const float *b, size_t nr, int relu) {
     if (ind) gemm_listed(c, ldc, base, ind, M, off, K, bias8, b, nr, relu);
     else gemm_strided(c, ldc, base, mstride, M, K, bias8, b, nr, relu);
+}
+
+/* Adds (lo, hi) to the first nr ≤ 8 values of a row (partial rows out of line, as loads). */
+__attribute__((noinline)) static void add_part(float *c, v128_t lo, v128_t hi, size_t nr) {
+    float t[8];
+    wasm_v128_store(t, lo);
+    wasm_v128_store(t + 4, hi);
+    for (size_t j = 0; j < nr; j++) c[j] += t[j];
+}
+
+static inline void add_row(float *c, v128_t lo, v128_t hi, size_t nr) {
+    if (nr == 8) {
+        wasm_v128_store(c, wasm_f32x4_add(wasm_v128_load(c), lo));
+        wasm_v128_store(c + 4, wasm_f32x4_add(wasm_v128_load(c + 4), hi));
+    } else {
+        add_part(c, lo, hi, nr);
+    }
+}
+
+/* The convolution's input gradient: tiles as gemm_4x8's from zero, rows through a list, each
+ * row then added where its window starts, one row after the other (windows overlap). */
+static void gemm_4x8_scatter_wasmsimd(float *c, const int32_t *cind, const float *a, const int32_t *aind,
+                                      size_t M, size_t K, const float *b, size_t nr) {
+    const v128_t zero = wasm_f32x4_splat(0.0f);
+    for (size_t m0 = 0; m0 < M; m0 += 4) {
+        const size_t mr = M - m0 < 4 ? M - m0 : 4;
+        const size_t i1 = m0 + (mr > 1), i2 = m0 + (mr > 2 ? 2 : mr - 1), i3 = m0 + (mr > 3 ? 3 : mr - 1);
+        const float *a0 = a + aind[m0], *a1 = a + aind[i1], *a2 = a + aind[i2], *a3 = a + aind[i3];
+        v128_t c00 = zero, c01 = zero, c10 = zero, c11 = zero;
+        v128_t c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+        const float *bp = b;
+        for (size_t k = 0; k < K; k++) GEMM_STEP(k);
+        add_row(c + cind[m0], c00, c01, nr);
+        if (mr > 1) add_row(c + cind[m0 + 1], c10, c11, nr);
+        if (mr > 2) add_row(c + cind[m0 + 2], c20, c21, nr);
+        if (mr > 3) add_row(c + cind[m0 + 3], c30, c31, nr);
+    }
 }
 #undef GEMM_STEP
 
@@ -290,6 +384,8 @@ static void relu_wasmsimd(float *y, const float *x, size_t n) {
 const cnn_kernels cnn_kernels_wasmsimd = {
     .name = "wasmsimd",
     .gemm_4x8 = gemm_4x8_wasmsimd,
+    .gemm_4x8_acc = gemm_4x8_acc_wasmsimd,
+    .gemm_4x8_scatter = gemm_4x8_scatter_wasmsimd,
     .gemv_acc = gemv_acc_wasmsimd,
     .pool2d = pool2d_wasmsimd,
     .ger_acc = ger_acc_wasmsimd,

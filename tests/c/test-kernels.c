@@ -1,5 +1,6 @@
 /* test-kernels.c — every SIMD kernel against its scalar twin, at sizes below, at, at a
- * multiple of, and above each vector tile (4 lanes; 16 columns for gemv_acc).
+ * multiple of, and above each vector tile (4 lanes; 16 columns for gemv_acc); and the
+ * backward passes built on them (conv2d, dense) against their definitions.
  *
  * The SIMD kernels keep the scalar reference's order of operations per output value
  * (no reassociation, no FMA in wasm SIMD), so the results must be bit-identical. Buffers are
@@ -129,6 +130,254 @@ static void test_gemm_4x8_matches_scalar(void) {
     CHECK(c == -10.5f);
     cnn_kernels_wasmsimd.gemm_4x8(&c, 1, neg, NULL, 0, 1, NULL, 2, b, b + 8, 1, 1);
     CHECK(c == 0.0f && !signbit(c));
+}
+
+/* gemm_4x8_acc (c += Σ, from c's values: the backward passes' GEMMs): M 1–9, every nr, K 0–17,
+ * rows through a reversed list, the sum through a reversed offset table: bit-identical to the
+ * scalar reference, which is checked against a double-precision sum; columns beyond nr and
+ * the cells between rows (ldc > nr) untouched. */
+static void test_gemm_4x8_accumulate_matches_scalar(void) {
+    unsigned seed = 23;
+    const size_t KS[] = { 0, 1, 3, 4, 5, 17 };
+    for (size_t M = 1; M <= 9; M++)
+        for (size_t nr = 1; nr <= 8; nr++)
+            for (size_t ki = 0; ki < sizeof KS / sizeof *KS; ki++) {
+                const size_t K = KS[ki], region = 2 * K + 3;
+                int32_t off[17], ind[9];
+                for (size_t k = 0; k < K; k++) off[k] = (int32_t)(2 * (K - 1 - k));   /* reversed, spread */
+                for (size_t m = 0; m < M; m++) ind[m] = (int32_t)((M - 1 - m) * region);   /* reversed */
+                float *a = random_buffer(M * region, &seed), *b = random_buffer(8 * (K ? K : 1), &seed);
+                for (size_t i = 0; i < 8 * K; i += 8)
+                    for (size_t j = nr; j < 8; j++) b[i + j] = 0;
+                const size_t ldc = nr + 3, csize = M * ldc;
+                float *c0 = random_buffer(csize, &seed), *c1 = (float *)malloc(csize * sizeof(float));
+                float *cinit = (float *)malloc(csize * sizeof(float));
+                memcpy(c1, c0, csize * sizeof(float));
+                memcpy(cinit, c0, csize * sizeof(float));
+                cnn_kernels_scalar.gemm_4x8_acc(c0, ldc, a, ind, M, off, K, b, nr);
+                cnn_kernels_wasmsimd.gemm_4x8_acc(c1, ldc, a, ind, M, off, K, b, nr);
+                if (!same_bits(c0, c1, csize))
+                    fprintf(stderr, "  gemm_4x8_acc differs at M=%zu nr=%zu K=%zu\n", M, nr, K);
+                CHECK(same_bits(c0, c1, csize));
+                for (size_t m = 0; m < M; m++)
+                    for (size_t j = 0; j < ldc; j++) {
+                        double want = cinit[m * ldc + j], mag = fabs(want);
+                        for (size_t k = 0; j < nr && k < K; k++) {
+                            const double t = (double)a[ind[m] + off[k]] * b[8 * k + j];
+                            want += t;
+                            mag += fabs(t);
+                        }
+                        CHECK_NEAR(c0[m * ldc + j], want, 1e-6 * mag);
+                        if (j >= nr) CHECK(c0[m * ldc + j] == cinit[m * ldc + j]);
+                    }
+                free(a); free(b); free(c0); free(c1); free(cinit);
+            }
+    /* by hand: c = 1 + 2·3 + 4·5 = 27 (taps {0, 1}), then 27 + 4·3 + 2·5 = 49 (taps {1, 0}) */
+    const float a[2] = { 2, 4 }, b[16] = { 3, 0, 0, 0, 0, 0, 0, 0, 5 };
+    const int32_t row[1] = { 0 }, taps[2] = { 0, 1 }, swapped[2] = { 1, 0 };
+    float c = 1;
+    cnn_kernels_wasmsimd.gemm_4x8_acc(&c, 1, a, row, 1, taps, 2, b, 1);
+    CHECK(c == 27);
+    cnn_kernels_scalar.gemm_4x8_acc(&c, 1, a, row, 1, swapped, 2, b, 1);
+    CHECK(c == 49);
+}
+
+/* gemm_4x8_scatter (a convolution's input gradient): M 1–9 rows, every nr, K 0–17, rows
+ * through a permuted list, added at starts that overlap (neighbouring windows): bit-identical
+ * to the scalar reference, which is checked against a double-precision sum of every row's
+ * contribution. */
+static void test_gemm_4x8_scatter_matches_scalar(void) {
+    unsigned seed = 29;
+    const size_t KS[] = { 0, 1, 2, 4, 5, 16, 17 };
+    for (size_t M = 1; M <= 9; M++)
+        for (size_t nr = 1; nr <= 8; nr++)
+            for (size_t ki = 0; ki < sizeof KS / sizeof *KS; ki++)
+                for (size_t step = 1; step <= 9; step += 4) {     /* row starts 1, 5, 9 apart */
+                    const size_t K = KS[ki], lda = K + 2;
+                    int32_t cind[9], aind[9];
+                    for (size_t m = 0; m < M; m++) {   /* out of order; for M = 7 all at one start */
+                        cind[m] = (int32_t)(((m * 7) % M) * step);
+                        aind[m] = (int32_t)(((m * 4 + 1) % M) * lda);
+                    }
+                    const size_t csize = (M - 1) * step + nr + 2;
+                    float *a = random_buffer(M * lda, &seed), *b = random_buffer(8 * (K ? K : 1), &seed);
+                    for (size_t i = 0; i < 8 * K; i += 8)
+                        for (size_t j = nr; j < 8; j++) b[i + j] = 0;
+                    float *c0 = random_buffer(csize, &seed), *c1 = (float *)malloc(csize * sizeof(float));
+                    double *want = (double *)malloc(csize * sizeof(double)), *mag = (double *)malloc(csize * sizeof(double));
+                    memcpy(c1, c0, csize * sizeof(float));
+                    for (size_t i = 0; i < csize; i++) { want[i] = c0[i]; mag[i] = fabs(c0[i]); }
+                    for (size_t m = 0; m < M; m++)
+                        for (size_t j = 0; j < nr; j++)
+                            for (size_t k = 0; k < K; k++) {
+                                const double t = (double)a[aind[m] + k] * b[8 * k + j];
+                                want[cind[m] + j] += t;
+                                mag[cind[m] + j] += fabs(t);
+                            }
+                    cnn_kernels_scalar.gemm_4x8_scatter(c0, cind, a, aind, M, K, b, nr);
+                    cnn_kernels_wasmsimd.gemm_4x8_scatter(c1, cind, a, aind, M, K, b, nr);
+                    if (!same_bits(c0, c1, csize))
+                        fprintf(stderr, "  gemm_4x8_scatter differs at M=%zu nr=%zu K=%zu step=%zu\n", M, nr, K, step);
+                    CHECK(same_bits(c0, c1, csize));
+                    for (size_t i = 0; i < csize; i++) CHECK_NEAR(c0[i], want[i], 1e-6 * mag[i]);
+                    free(a); free(b); free(c0); free(c1); free(want); free(mag);
+                }
+    /* by hand: two rows of 2 filters, both adding at c[0] and c[1] (overlapping starts 0, 1):
+     * row 0: (1·3 + 2·5, 1·4 + 2·6) = (13, 16) at 0, 1; row 1: (−1·3 + 1·5, −1·4 + 1·6) = (2, 2)
+     * at 1, 2; c = (0, 0, 0) → (13, 18, 2) */
+    const float a[4] = { 1, 2, -1, 1 }, b[16] = { 3, 4, 0, 0, 0, 0, 0, 0, 5, 6 };
+    const int32_t cind[2] = { 0, 1 }, aind[2] = { 0, 2 };
+    float c[3] = { 0, 0, 0 };
+    cnn_kernels_wasmsimd.gemm_4x8_scatter(c, cind, a, aind, 2, 2, b, 2);
+    CHECK(c[0] == 13 && c[1] == 18 && c[2] == 2);
+}
+
+/* cnn_pack_panels_t: the panels of the transpose, the same as packing the transposed matrix
+ * (N from 1 to 17: partial, whole and several panels; source rows wider than K). */
+static void test_pack_panels_t(void) {
+    unsigned seed = 31;
+    for (size_t N = 1; N <= 17; N++)
+        for (size_t K = 1; K <= 5; K += 2) {
+            const size_t ldb = K + 1, panels = (N + 7) / 8, size = panels * CNN_PANEL_FLOATS(K);
+            float *src = random_buffer(N * ldb, &seed), *t = (float *)malloc(K * N * sizeof(float));
+            for (size_t k = 0; k < K; k++)
+                for (size_t j = 0; j < N; j++) t[k * N + j] = src[j * ldb + k];
+            float *p0 = random_buffer(size, &seed), *p1 = random_buffer(size, &seed);
+            cnn_pack_panels_t(p0, src, ldb, K, N);
+            cnn_pack_panels(p1, t, N, NULL, K, N);
+            CHECK(same_bits(p0, p1, size));
+            free(src); free(t); free(p0); free(p1);
+        }
+    /* by hand: the 2 × 3 matrix [[1, 2, 3], [4, 5, 6]] read down its columns: B (3, 2) */
+    const float m[6] = { 1, 2, 3, 4, 5, 6 };
+    float p[8 + 24];
+    cnn_pack_panels_t(p, m, 3, 3, 2);
+    CHECK(p[0] == 0 && p[8] == 1 && p[9] == 4 && p[10] == 0 && p[16] == 2 && p[17] == 5 && p[24] == 3 && p[25] == 6);
+}
+
+/* ─── The backward passes of conv2d and dense against their definitions ─────────────────
+ * One layer, linear, MSE: ∂L/∂out = 2 (y − t) / (outputs · n) is known from the output, so
+ * the kernel, bias and input gradients follow from their definitions, summed here in double
+ * precision, and both kernel tables must give them (SIMD: the emulation natively, real wasm
+ * SIMD under node), through every path: GEMM tile edges, dense's small-batch path and its
+ * blocks of 64 images, conv2d's blocks of 1024 pixels, groups, dilation, strides, asymmetric
+ * padding, no bias, runs of taps shorter and longer than a panel. */
+
+/* Gradients of a one-layer model of `spec` on (h, w, c) for n images, checked with both kernel
+ * tables. in_rank1: a flatten first (dense). */
+static void check_layer_gradients(const cnn_layer_spec *spec, int h, int w, int c, int n, unsigned seed) {
+    const cnn_layer_spec layers[2] = { { .type = CNN_LAYER_FLATTEN }, *spec };
+    const int dense = spec->type == CNN_LAYER_DENSE, li = dense ? 1 : 0;
+    const int was = cnn_use_simd(0);
+    for (int simd = 0; simd < 2; simd++) {
+        cnn_use_simd(simd);
+        cnn_model *m = NULL;
+        CHECK_STATUS(cnn_model_create(&m, h, w, c, dense ? layers : spec, dense ? 2 : 1, seed), CNN_OK);
+        if (!m) break;
+        cnn_layer_info info;
+        cnn_model_layer_info(m, li, &info);
+        const int G = dense ? 1 : cnn_model_option(m, li, CNN_OPT_GROUPS);
+        const int KH = dense ? 1 : cnn_model_option(m, li, CNN_OPT_KERNEL_H), KW = dense ? 1 : cnn_model_option(m, li, CNN_OPT_KERNEL_W);
+        const int SH = dense ? 1 : cnn_model_option(m, li, CNN_OPT_STRIDE_H), SW = dense ? 1 : cnn_model_option(m, li, CNN_OPT_STRIDE_W);
+        const int DH = dense ? 1 : cnn_model_option(m, li, CNN_OPT_DILATION_H), DW = dense ? 1 : cnn_model_option(m, li, CNN_OPT_DILATION_W);
+        const int H = dense ? 1 : h, W = dense ? 1 : w, C = dense ? h * w * c : c, D = info.out_c;
+        const int OH = info.out_h, OW = info.out_w, Cg = C / G, Dg = D / G;
+        unsigned rs = seed;
+        float *bias = cnn_model_bias(m, li);
+        for (int d = 0; bias && d < D; d++) bias[d] = 0.3f * test_rand(&rs);
+        CHECK_STATUS(cnn_model_reserve(m, n), CNN_OK);
+        const int O = OH * OW * D, I = H * W * C;
+        float *t = (float *)malloc((size_t)n * O * sizeof(float));
+        for (int i = 0; i < n * O; i++) t[i] = test_rand(&rs);
+        float loss;
+        /* set up training memory first: it moves the block (and the input with it) */
+        CHECK_STATUS(cnn_model_gradients(m, CNN_LOSS_MSE, t, n, &loss), CNN_OK);
+        float *x = cnn_model_input(m);
+        for (int i = 0; i < n * I; i++) x[i] = test_rand(&rs);
+        CHECK_STATUS(cnn_model_gradients(m, CNN_LOSS_MSE, t, n, &loss), CNN_OK);
+        const float *y = cnn_model_output(m, -1), *kernel = cnn_model_kernel(m, li);
+        const float *gk = cnn_model_kernel_grad(m, li), *gb = cnn_model_bias_grad(m, li);
+        const float *gx = cnn_model_input_grad(m);
+        const int ksize = KH * KW * Cg * D;
+        double *wk = (double *)calloc((size_t)ksize, sizeof(double)), *mk = (double *)calloc((size_t)ksize, sizeof(double));
+        double *wb = (double *)calloc((size_t)D, sizeof(double)), *mb = (double *)calloc((size_t)D, sizeof(double));
+        double *wx = (double *)calloc((size_t)n * I, sizeof(double)), *mx = (double *)calloc((size_t)n * I, sizeof(double));
+        const int PT = info.pad_top, PL = info.pad_left;
+        for (int b = 0; b < n; b++)
+            for (int oy = 0; oy < OH; oy++)
+                for (int ox = 0; ox < OW; ox++)
+                    for (int d = 0; d < D; d++) {
+                        const int at = ((b * OH + oy) * OW + ox) * D + d;
+                        const double dz = 2.0 * ((double)y[at] - t[at]) / ((double)O * n);
+                        wb[d] += dz;
+                        mb[d] += fabs(dz);
+                        const int g = d / Dg;
+                        for (int ky = 0; ky < KH; ky++)
+                            for (int kx = 0; kx < KW; kx++) {
+                                const int iy = oy * SH - PT + ky * DH, ix = ox * SW - PL + kx * DW;
+                                if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                                for (int cc = 0; cc < Cg; cc++) {
+                                    const int xi = ((b * H + iy) * W + ix) * C + g * Cg + cc;
+                                    const int ki = ((ky * KW + kx) * Cg + cc) * D + d;
+                                    wk[ki] += (double)x[xi] * dz;
+                                    mk[ki] += fabs((double)x[xi] * dz);
+                                    wx[xi] += (double)kernel[ki] * dz;
+                                    mx[xi] += fabs((double)kernel[ki] * dz);
+                                }
+                            }
+                    }
+        int bad = 0;
+        for (int i = 0; i < ksize; i++) bad += !(fabs(gk[i] - wk[i]) <= 1e-5 * mk[i] + 1e-9);
+        for (int d = 0; gb && d < D; d++) bad += !(fabs(gb[d] - wb[d]) <= 1e-5 * mb[d] + 1e-9);
+        for (int i = 0; i < n * I; i++) bad += !(fabs(gx[i] - wx[i]) <= 1e-5 * mx[i] + 1e-9);
+        CHECK(!bias == !gb);
+        if (bad)
+            fprintf(stderr, "  %s %s on (%d, %d, %d), %d images: %d gradients off\n", cnn_kernels_name(),
+                    cnn_layer_type_name(spec->type), h, w, c, n, bad);
+        CHECK(bad == 0);
+        free(t); free(wk); free(mk); free(wb); free(mb); free(wx); free(mx);
+        cnn_model_free(m);
+    }
+    cnn_use_simd(was);
+}
+
+static void test_conv2d_backward_against_definition(void) {
+    /* (C, D, KH, KW, SH, SW, DH, DW, groups, padding, top, bottom, left, right, bias, h, w) */
+    static const int CASES[][17] = {
+        { 1, 6, 5, 5, 1, 1, 1, 1, 1, CNN_PAD_SAME, 0, 0, 0, 0, 1, 9, 8 },     /* LeNet's first: runs of 5 */
+        { 6, 16, 5, 5, 1, 1, 1, 1, 1, CNN_PAD_VALID, 0, 0, 0, 0, 1, 9, 10 },  /* runs of 30, 2 panels */
+        { 2, 9, 2, 4, 1, 1, 1, 1, 1, CNN_PAD_VALID, 0, 0, 0, 0, 0, 5, 7 },    /* runs of exactly 8 */
+        { 3, 17, 3, 3, 2, 1, 1, 1, 1, CNN_PAD_EXPLICIT, 2, 0, 1, 3, 1, 6, 5 },/* asymmetric pads, 3 panels */
+        { 9, 8, 3, 2, 1, 3, 2, 1, 1, CNN_PAD_SAME, 0, 0, 0, 0, 1, 7, 7 },     /* dilation, stride 3 */
+        { 4, 6, 3, 3, 1, 1, 1, 2, 2, CNN_PAD_SAME, 0, 0, 0, 0, 0, 6, 6 },     /* groups, dilated columns */
+        { 6, 3, 2, 2, 2, 2, 1, 1, 3, CNN_PAD_VALID, 0, 0, 0, 0, 1, 5, 5 },    /* one filter per group */
+        { 16, 16, 1, 1, 1, 1, 1, 1, 1, CNN_PAD_VALID, 0, 0, 0, 0, 1, 3, 2 },  /* 1×1: runs of 16 */
+        { 1, 1, 1, 1, 1, 1, 1, 1, 1, CNN_PAD_EXPLICIT, 1, 1, 1, 1, 1, 1, 1 }, /* one pixel, padded */
+        { 2, 9, 3, 3, 1, 1, 1, 1, 1, CNN_PAD_SAME, 0, 0, 0, 0, 1, 34, 31 },   /* 1054 pixels: 2 blocks */
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
+        const int *q = CASES[i];
+        cnn_layer_spec s = { .type = CNN_LAYER_CONV2D };
+        SET(s, UNITS, q[1]); SET(s, KERNEL_H, q[2]); SET(s, KERNEL_W, q[3]); SET(s, STRIDE_H, q[4]);
+        SET(s, STRIDE_W, q[5]); SET(s, DILATION_H, q[6]); SET(s, DILATION_W, q[7]); SET(s, GROUPS, q[8]);
+        SET(s, PADDING, q[9]);
+        if (q[9] == CNN_PAD_EXPLICIT) { SET(s, PAD_TOP, q[10]); SET(s, PAD_BOTTOM, q[11]); SET(s, PAD_LEFT, q[12]); SET(s, PAD_RIGHT, q[13]); }
+        SET(s, USE_BIAS, q[14]);
+        check_layer_gradients(&s, q[15], q[16], q[0], 1 + (int)i % 3, 40 + (unsigned)i);
+    }
+}
+
+static void test_dense_backward_against_definition(void) {
+    /* batches around 4 (the GEMM path from 4 images) and 64 (its blocks), units around 8 */
+    const int BATCH[] = { 1, 3, 4, 5, 9, 64, 65, 70 }, UNITS[] = { 1, 7, 8, 9, 17 }, IN[] = { 1, 5, 13 };
+    for (int bi = 0; bi < 8; bi++)
+        for (int ui = 0; ui < 5; ui++) {
+            cnn_layer_spec s = { .type = CNN_LAYER_DENSE };
+            SET(s, UNITS, UNITS[ui]);
+            SET(s, USE_BIAS, (bi + ui) % 3 != 0);
+            const int in = IN[(bi + ui) % 3];
+            check_layer_gradients(&s, 1, in, 1 + (bi % 2), BATCH[bi], 60 + (unsigned)(bi * 5 + ui));
+        }
 }
 
 /* The pooling geometry shape inference gives a one-layer model of `spec` on (h, w, c). */
@@ -280,6 +529,11 @@ TEST_TABLE(kernel_tests) = {
     { "kernels: vmax/vadd/vscale/relu simd == scalar at tail sizes", test_elementwise_match_scalar },
     { "kernels: ger_acc (exact) and gemv_t_acc (to rounding) simd vs scalar", test_backward_kernels_match_scalar },
     { "kernels: gemm_4x8 simd == scalar for M 1–9, every nr, K, listed and strided", test_gemm_4x8_matches_scalar },
+    { "kernels: gemm_4x8_acc simd == scalar for M 1–9, every nr, K 0–17", test_gemm_4x8_accumulate_matches_scalar },
+    { "kernels: gemm_4x8_scatter simd == scalar for M 1–9, every nr, K 0–17, overlapping rows", test_gemm_4x8_scatter_matches_scalar },
+    { "kernels: cnn_pack_panels_t packs the transpose", test_pack_panels_t },
+    { "backward: conv2d gradients (kernel, bias, input) = their definition, scalar and simd", test_conv2d_backward_against_definition },
+    { "backward: dense gradients = their definition, batches 1–70, scalar and simd", test_dense_backward_against_definition },
     { "kernels: pool2d simd == scalar, channels 1–9, valid/same/explicit, dilation, countIncludePad", test_pool2d_matches_scalar },
     { "kernels: dw_acc simd == scalar at tail sizes, 1–9 taps", test_dw_acc_matches_scalar },
     { "kernels: cnn_use_simd switches the table", test_switch_selects_table },
