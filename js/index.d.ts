@@ -397,6 +397,33 @@ export declare class Model {
 export declare function createModel(definition: ModelDefinition): Promise<Model>;
 /** Uint8Array | ArrayBuffer | Response | URL | string (fetched in browsers; a path or file: URL in Node). */
 export declare function loadModel(source: Uint8Array | ArrayBuffer | ArrayBufferView | Response | URL | string): Promise<Model>;
+/** What createPool loads: a Model (its save() bytes), or anything loadModel takes. */
+export type PoolSource = Model | Uint8Array | ArrayBuffer | ArrayBufferView | Response | URL | string | { modelJson: object; weights: ArrayBuffer | Uint8Array | Record<string, ArrayBuffer | Uint8Array> };
+
+/** One model in several workers (Web Workers in browsers, worker_threads in Node). */
+export interface Pool {
+  /** How many workers run the model. */
+  readonly workers: number;
+  readonly inputShape: Readonly<[number, number, number]>;
+  readonly outputShape: Readonly<Shape>;
+  readonly disposed: boolean;
+  /**
+   * n images (one flat typed array of n·h·w·c values, or an array of images) split into
+   * contiguous parts, one per worker, run in parallel → n·outputs values in input order, equal
+   * to model.predictBatch bit for bit. The inputs are copied (never detached). Rejects with an
+   * Error on a wrong input, a worker's error (its message), or after dispose().
+   */
+  predictBatch(inputs: Float32Array | ModelInput[], n?: number): Promise<Float32Array>;
+  /** Terminates the workers; pending and later calls reject. */
+  dispose(): void;
+}
+
+/**
+ * Loads the same model in `workers` workers (default: navigator.hardwareConcurrency in
+ * browsers, os.availableParallelism() in Node). No file to host, no SharedArrayBuffer, no
+ * COOP/COEP. `inputShape` as for loadModel.
+ */
+export declare function createPool(source: PoolSource, options?: { workers?: number; inputShape?: [number, number, number] }): Promise<Pool>;
 /** What preprocessDigit returns: the 28·28 input, plus what it found. */
 export interface PreprocessedDigit extends Float32Array {
   /** No ink: the array is all zeros. */

@@ -14,6 +14,7 @@ import { looksLikeHtml, readSource } from './source.js';
 
 export { Model };
 export { preprocessDigit } from './preprocess.js';
+export { createPool } from './pool.js';
 
 const VERSION = '0.1.0';
 

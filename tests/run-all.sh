@@ -36,6 +36,7 @@ run jest bash tests/jest-count.sh
 run fuzz bash tests/fuzz-count.sh
 run trainer bash tests/trainer-smoke.sh
 run browser node tests/browser/run.js
+run pool node tests/browser/pool.js
 run demo node tests/browser/demo.js
 run bundler node tests/bundler/run.js
 
