@@ -594,6 +594,13 @@ async function openModel(files) {
   }
 }
 
+// A model made elsewhere in the page (the Train view, demo/train.js) becomes the page's model
+// through this event: { bytes: Uint8Array (a .wcnn file), name }. It is opened like a file.
+window.addEventListener('wcnn:use-model', (e) => {
+  const { bytes, name = 'trained.wcnn' } = e.detail ?? {};
+  if (bytes) openModel([new File([bytes], name)]);
+});
+
 $('model-file').addEventListener('change', (e) => {
   const files = [...e.target.files];
   e.target.value = ''; // picking the same files again opens them again
