@@ -67,7 +67,7 @@ FUZZ_IMPORT_SECONDS ?= 30
 IMPORTERS := $(wildcard js/import/onnx.js js/import/tfjs.js)
 DIST_IMPORTERS := $(patsubst js/import/%.js,dist/import/%.js,$(IMPORTERS))
 
-all: js/abi.js web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js dist/wasm-cnn.js $(DIST_IMPORTERS)
+all: js/abi.js web/wasm-cnn.wasm web/wasm-cnn-inline.js dist/wasm-cnn.js $(DIST_IMPORTERS)
 
 # The enum values, names and struct offsets JavaScript needs, generated from the C engine
 # (tools/abi-gen.c, built natively: the structs are 32-bit fields only, the same in wasm32).
@@ -85,28 +85,26 @@ build/wasm/%.o: src/%.c $(HDR) Makefile
 	@mkdir -p build/wasm
 	$(EMCC) $(WASM_FLAGS) $(if $(filter $<,$(WASM_HOT)),-O2,-Oz) -c $< -o $@
 
-# The module's bytes inlined (base64) in an ES module, so js/ needs no loader configuration;
-# the same for the shipped digit model (loadDigitModel imports it on demand).
+# The module's bytes inlined (base64) in an ES module, so js/ needs no loader configuration.
+# (The shipped digit model stays a binary file, models/digits.wcnn: js/digits.js finds it.)
 web/wasm-cnn-inline.js: web/wasm-cnn.wasm web/embed.js
 	node web/embed.js $< $@
 
-models/digits.js: models/digits.wcnn web/embed.js
-	node web/embed.js $< $@
-
 # What the package's entry point ships: js/ and the inlined module as one minified ES module
-# (esbuild, with a source map back to js/). The digit model stays a separate, lazily imported
-# module (../models/digits.js from dist/, as from js/).
+# (esbuild). Source maps back to js/ are written beside it for this repository but not linked
+# from it and not packed (the package ships no sources for them to show). The digit model is
+# read from ../models/digits.wcnn, from dist/ as from js/.
 dist/wasm-cnn.js: $(wildcard js/*.js) js/abi.js web/wasm-cnn-inline.js
 	@[ -x node_modules/.bin/esbuild ] || { echo "esbuild not found: run npm ci"; exit 1; }
 	node_modules/.bin/esbuild js/index.js --bundle --minify --format=esm --target=es2020 \
-	    --sourcemap --external:../models/digits.js --external:./import/onnx.js --external:./import/tfjs.js \
+	    --sourcemap=external --external:./import/onnx.js --external:./import/tfjs.js \
 	    --log-level=warning --outfile=$@
 
 # Each importer as its own minified module beside the entry point (dist/import/), so an app
 # that never imports a foreign model never downloads one.
 dist/import/%.js: js/import/%.js $(wildcard js/import/*.js)
 	@[ -x node_modules/.bin/esbuild ] || { echo "esbuild not found: run npm ci"; exit 1; }
-	node_modules/.bin/esbuild $< --bundle --minify --format=esm --target=es2020 --sourcemap \
+	node_modules/.bin/esbuild $< --bundle --minify --format=esm --target=es2020 --sourcemap=external \
 	    --log-level=warning --outfile=$@
 
 demo:
@@ -190,4 +188,4 @@ weights: build/train-digits
 	./build/train-digits --out models/digits.wcnn
 
 clean:
-	rm -rf build dist js/abi.js web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js
+	rm -rf build dist js/abi.js web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js  # digits.js: left by older builds

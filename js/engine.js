@@ -31,7 +31,7 @@ export function getEngine() {
   return enginePromise;
 }
 
-// base64 → bytes, on the page's critical path (the engine, the digit model): Node's native
+// base64 → bytes, on the page's critical path (the engine's inlined module): Node's native
 // decoder, or the new Uint8Array.fromBase64 where it exists, else a table-driven loop.
 const B64 = new Uint8Array(128);
 for (let i = 0; i < 64; i++) B64['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;

@@ -6,7 +6,8 @@
 // models run synchronously (predict, activations, getWeights …). See README.md for the API
 // table and index.d.ts for the types.
 
-import { decodeBase64, getEngine, SIMD_SUPPORT } from './engine.js';
+import { digitModelBytes } from './digits.js';
+import { getEngine, SIMD_SUPPORT } from './engine.js';
 import { encodeLayers } from './layers.js';
 import { encodeMetadata } from './metadata.js';
 import { Model } from './model.js';
@@ -150,15 +151,17 @@ async function loadWcnn(bytes, where) {
 }
 
 /**
- * The digit model wasm-cnn ships (models/digits.wcnn, trained by `make weights`): LeNet-5,
- * 28×28×1 input (white digit on black, values in [0, 1], MNIST-style centred), 10 outputs
- * (softmax over "0"–"9"); see models/digits-report.md for its accuracy. Its bytes are
- * inlined in a module imported on first call, so bundlers split it out with no
- * configuration. The raw file is also exported as 'wasm-cnn/models/digits.wcnn'.
+ * The digit model wasm-cnn ships (models/digits.wcnn, trained by `make weights`): 28×28×1
+ * input (white digit on black, values in [0, 1], MNIST-style centred), 10 outputs (softmax
+ * over "0"–"9"); see models/digits-report.md for its architecture and accuracy. The file is
+ * read once, from beside the package's code (digits.js says how bundlers find it); every call
+ * returns a new model of its own. The raw file is also exported as
+ * 'wasm-cnn/models/digits.wcnn'.
  */
 export async function loadDigitModel() {
-  const { default: base64 } = await import('../models/digits.js');
-  return loadModel(decodeBase64(base64));
+  // straight to the engine's reader: an app that only loads this model never pulls in the
+  // importers (a bundled worker, which cannot split chunks, would otherwise inline them)
+  return loadWcnn(await digitModelBytes(), 'loadDigitModel');
 }
 
 /**

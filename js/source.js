@@ -35,8 +35,8 @@ async function nodeReadFile() {
 }
 
 /** Reads a path or URL (string or URL object): { bytes, sibling(relativePath) → bytes }. */
-async function readLocation(text, isUrl) {
-  const where = `loadModel(${text})`;
+async function readLocation(text, isUrl, caller) {
+  const where = `${caller}(${text})`;
   const protocol = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
   if (isNode() && (protocol === 'file' || !protocol || protocol.length === 1 /* C:\ */)) {
     const readFile = await nodeReadFile();
@@ -71,9 +71,10 @@ async function readLocation(text, isUrl) {
 
 /**
  * The bytes of a model source, a name for messages, and (for paths and URLs) a reader of
- * files beside it; sibling is null for bytes and Responses.
+ * files beside it; sibling is null for bytes and Responses. caller names the public function
+ * in messages about paths and URLs.
  */
-export async function readSource(source) {
+export async function readSource(source, caller = 'loadModel') {
   if (source instanceof Uint8Array) return { bytes: source, where: 'loadModel', sibling: null };
   if (source instanceof ArrayBuffer) return { bytes: new Uint8Array(source), where: 'loadModel', sibling: null };
   if (ArrayBuffer.isView(source)) {
@@ -89,5 +90,5 @@ export async function readSource(source) {
   if (typeof source !== 'string' && !isUrl) {
     throw new Error(`loadModel: source must be a Uint8Array, ArrayBuffer, Response, URL, string or { modelJson, weights }, got ${source === null ? 'null' : typeof source}`);
   }
-  return readLocation(String(source), isUrl);
+  return readLocation(String(source), isUrl, caller);
 }

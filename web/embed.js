@@ -1,6 +1,7 @@
 // embed.js — writes a binary file's bytes as a base64 string in an ES module, so the package
 // needs no loader configuration in bundlers, workers, jest or Node: the wasm module
-// (web/wasm-cnn-inline.js) and the shipped digit model (models/digits.js).
+// (web/wasm-cnn-inline.js: the engine, which every page needs at once). Not the shipped digit
+// model: that stays a binary file (models/digits.wcnn) that js/digits.js locates.
 // Usage: node web/embed.js <in> <out.js>
 import { readFileSync, writeFileSync } from 'node:fs';
 

@@ -189,7 +189,7 @@ await test('a Content-Security-Policy that forbids blob: workers: createPool rej
 
 // ─── Under Vite ───────────────────────────────────────────────────────────────────────────
 // An app whose node_modules/wasm-cnn holds what the package's entry point needs (the built
-// entry, its lazily imported importers and digit model), built with Vite's defaults and
+// entry, its lazily imported importers and the digit model's file), built with Vite's defaults and
 // served by Vite's dev server (which pre-bundles the package). Its entry chunk touches
 // `document` at the top, as apps do.
 const app = `${root}build/pool-vite-app`;
@@ -199,7 +199,7 @@ mkdirSync(`${pkg}/dist/import`, { recursive: true });
 mkdirSync(`${pkg}/models`, { recursive: true });
 cpSync(`${root}dist/wasm-cnn.js`, `${pkg}/dist/wasm-cnn.js`);
 for (const f of readdirSync(`${root}dist/import`)) if (f.endsWith('.js')) cpSync(`${root}dist/import/${f}`, `${pkg}/dist/import/${f}`);
-cpSync(`${root}models/digits.js`, `${pkg}/models/digits.js`);
+cpSync(`${root}models/digits.wcnn`, `${pkg}/models/digits.wcnn`); // loadDigitModel's file, which Vite emits
 writeFileSync(`${pkg}/package.json`, JSON.stringify({ name: 'wasm-cnn', version: '0.0.0-test', type: 'module', exports: { '.': './dist/wasm-cnn.js' }, sideEffects: false }));
 writeFileSync(`${app}/package.json`, JSON.stringify({ name: 'pool-vite-app', private: true, type: 'module' }));
 writeFileSync(`${app}/index.html`, '<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>pool in a Vite app</title></head><body><p id="state">loading…</p><script type="module" src="./main.js"></script></body></html>');
