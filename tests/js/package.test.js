@@ -4,7 +4,8 @@
 // reads — a target of package.json's main/types/exports/bin, a module or file those entry
 // points reach (import, import(), new URL(…, import.meta.url), followed from the files
 // themselves), a document README.md links, or package.json/README.md/LICENSE — and every such
-// file is in it. So no js/ sources that dist/ already contains, no C sources, no source maps.
+// file is in it. So no js/ sources that dist/ already contains, no C sources, no source maps
+// (and no module whose sourceMappingURL names one).
 // Metadata: the LICENSE text is the licence package.json names; repository, homepage and
 // bugs name one repository. README.md's links resolve for a reader of the package: relative
 // links to files in the tarball, #anchors to headings.
@@ -70,6 +71,11 @@ test('the tarball holds exactly what users import or read', () => {
     .toEqual({ missing: [], unwanted: [] });
   // what the issue named, said once more plainly
   expect(FILES.filter((f) => /^js\/.*\.js$|^src\/|\.map$|^models\/digits\.js$|^web\/.*\.js$/.test(f))).toEqual([]);
+  // and no shipped module points tools at a source map that is not shipped (esbuild's plain
+  // --sourcemap links one: the build writes them with --sourcemap=external)
+  const dangling = FILES.filter((f) => f.endsWith('.js')).flatMap((f) => [...readFileSync(join(ROOT, f), 'utf8').matchAll(/\/\/# sourceMappingURL=(\S+)/g)]
+    .map((m) => normalize(join(dirname(f), m[1]))).filter((map) => !FILES.includes(map)).map((map) => `${f} → ${map}`));
+  expect(dangling).toEqual([]);
 });
 
 test('LICENSE is the licence package.json names; repository, homepage and bugs agree', () => {
