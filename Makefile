@@ -52,6 +52,14 @@ EXPORTS   := cnn_error_message cnn_status_name cnn_model_create cnn_model_load c
              cnn_model_bias_grad cnn_model_input_grad cnn_model_targets malloc free
 comma     := ,
 EXPORTED  := $(subst $() $(),$(comma),$(foreach f,$(EXPORTS),_$(f)))
+# The inference-only module (web/wasm-cnn-infer.wasm, for the 'wasm-cnn/infer' entry): the same
+# sources built with -DCNN_INFERENCE_ONLY (no backward passes or backward kernels: see
+# src/internal.h) and without training.c, exporting no training function.
+TRAINING_EXPORTS := cnn_model_tensor_grad cnn_model_set_optimizer cnn_model_get_optimizer \
+             cnn_model_learning_rate cnn_model_train_step cnn_model_evaluate cnn_model_gradients \
+             cnn_model_kernel_grad cnn_model_bias_grad cnn_model_input_grad cnn_model_targets
+INFER_OBJ := $(patsubst src/%.c,build/wasm-infer/%.o,$(filter-out src/training.c,$(WASM_HOT) $(WASM_COLD)))
+INFER_EXPORTED := $(subst $() $(),$(comma),$(foreach f,$(filter-out $(TRAINING_EXPORTS),$(EXPORTS)),_$(f)))
 # A standalone module: no Emscripten JS glue; its only import is
 # env.emscripten_notify_memory_growth. 64 KiB of stack and 1 MiB to start; memory grows on
 # demand (js/engine.js re-creates its views when it does).
@@ -67,7 +75,7 @@ FUZZ_IMPORT_SECONDS ?= 30
 IMPORTERS := $(wildcard js/import/onnx.js js/import/tfjs.js)
 DIST_IMPORTERS := $(patsubst js/import/%.js,dist/import/%.js,$(IMPORTERS))
 
-all: js/abi.js web/wasm-cnn.wasm web/wasm-cnn-inline.js dist/wasm-cnn.js $(DIST_IMPORTERS)
+all: js/abi.js web/wasm-cnn.wasm web/wasm-cnn-inline.js dist/wasm-cnn.js $(DIST_IMPORTERS) dist/infer.js
 
 # The enum values, names and struct offsets JavaScript needs, generated from the C engine
 # (tools/abi-gen.c, built natively: the structs are 32-bit fields only, the same in wasm32).
@@ -85,10 +93,22 @@ build/wasm/%.o: src/%.c $(HDR) Makefile
 	@mkdir -p build/wasm
 	$(EMCC) $(WASM_FLAGS) $(if $(filter $<,$(WASM_HOT)),-O2,-Oz) -c $< -o $@
 
+web/wasm-cnn-infer.wasm: $(INFER_OBJ) Makefile
+	$(EMCC) -Oz $(filter-out -sEXPORTED_FUNCTIONS=%,$(WASM_LINK)) -sEXPORTED_FUNCTIONS=$(INFER_EXPORTED) $(INFER_OBJ) -o $@
+
+build/wasm-infer/%.o: src/%.c $(HDR) Makefile
+	@command -v emcc >/dev/null || { echo "emcc not found: apt-get install -y emscripten"; exit 1; }
+	@mkdir -p build/wasm-infer
+	$(EMCC) $(WASM_FLAGS) -DCNN_INFERENCE_ONLY $(if $(filter $<,$(WASM_HOT)),-O2,-Oz) -c $< -o $@
+
 # The module's bytes inlined (base64) in an ES module, so js/ needs no loader configuration.
 # (The shipped digit model stays a binary file, models/digits.wcnn: js/digits.js finds it.)
 web/wasm-cnn-inline.js: web/wasm-cnn.wasm web/embed.js
 	node web/embed.js $< $@
+
+# The inference-only module as hexadecimal: smaller than base64 once gzipped (web/embed.js).
+web/wasm-cnn-infer-inline.js: web/wasm-cnn-infer.wasm web/embed.js
+	node web/embed.js --hex $< $@
 
 # What the package's entry point ships: js/ and the inlined module as one minified ES module
 # (esbuild). Source maps back to js/ are written beside it for this repository but not linked
@@ -97,6 +117,14 @@ web/wasm-cnn-inline.js: web/wasm-cnn.wasm web/embed.js
 dist/wasm-cnn.js: $(wildcard js/*.js) js/abi.js web/wasm-cnn-inline.js
 	@[ -x node_modules/.bin/esbuild ] || { echo "esbuild not found: run npm ci"; exit 1; }
 	node_modules/.bin/esbuild js/index.js --bundle --minify --format=esm --target=es2020 \
+	    --sourcemap=external --external:./import/onnx.js --external:./import/tfjs.js \
+	    --log-level=warning --outfile=$@
+
+# The inference-only entry point, 'wasm-cnn/infer' (js/infer.js): the same API without
+# training, on web/wasm-cnn-infer.wasm; the same importers (dist/import/).
+dist/infer.js: $(wildcard js/*.js) js/abi.js web/wasm-cnn-infer-inline.js
+	@[ -x node_modules/.bin/esbuild ] || { echo "esbuild not found: run npm ci"; exit 1; }
+	node_modules/.bin/esbuild js/infer.js --bundle --minify --format=esm --target=es2020 \
 	    --sourcemap=external --external:./import/onnx.js --external:./import/tfjs.js \
 	    --log-level=warning --outfile=$@
 
@@ -194,4 +222,4 @@ weights: build/train-digits
 	./build/train-digits --out models/digits.wcnn --notes train/validation.md
 
 clean:
-	rm -rf build dist js/abi.js web/wasm-cnn.wasm web/wasm-cnn-inline.js models/digits.js  # digits.js: left by older builds
+	rm -rf build dist js/abi.js web/wasm-cnn.wasm web/wasm-cnn-inline.js web/wasm-cnn-infer.wasm web/wasm-cnn-infer-inline.js models/digits.js  # digits.js: left by older builds

@@ -3,7 +3,8 @@
 //
 // wasm-cnn: the package's entry point dist/wasm-cnn.js (the dynamic import() of the shipped
 // digit model, models/digits.js, is left out: that is a model, not the engine); the source
-// files it is built from are an extra row.
+// files it is built from are an extra row, the inference-only entry dist/infer.js another.
+// `node bench/sizes.js` prints wasm-cnn's rows.
 // Peers: the minified browser bundles from each package's dist/.
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -28,7 +29,8 @@ export function staticImports(entry) {
     seen.add(file);
     files.push(file);
     const src = stripComments(readFileSync(file, 'utf8'));
-    const re = /(?:^|[;\s])(?:import|export)\s*(?:[\w$*\s{},]+?\s*from\s*)?['"]([^'"]+)['"]/g;
+    // statements start a line or follow a ';' (not a message's words, such as "import from 'x'")
+    const re = /(?:^|;)[ \t]*(?:import|export)\s*(?:[\w$*\s{},]+?\s*from\s*)?['"]([^'"]+)['"]/gm;
     let m;
     while ((m = re.exec(src))) {
       const spec = m[1];
@@ -71,6 +73,14 @@ export function engineSizes() {
     what: `dist/wasm-cnn.js, the package's entry point (one minified module, the wasm inlined as base64); excluded: ${dyn.length ? dyn.join(', ') : 'nothing'} (imported lazily: the digit model, not the engine)`,
     dynamicExcluded: dyn,
   };
+  // the inference-only entry ('wasm-cnn/infer': the API without training, its own smaller
+  // module, inlined as hexadecimal), measured the same way
+  const infer = join(ROOT, 'dist', 'infer.js');
+  if (!existsSync(infer)) throw new Error('sizes: dist/infer.js is missing: run make');
+  out['wasm-cnn'].infer = {
+    ...measure([infer]),
+    what: "dist/infer.js, the entry point 'wasm-cnn/infer' (inference only; web/wasm-cnn-infer.wasm inlined as hexadecimal)",
+  };
   const ours = staticImports(join(ROOT, 'js', 'index.js'));
   out['wasm-cnn'].source = {
     ...measure(ours.files),
@@ -98,4 +108,11 @@ export function engineSizes() {
   out['ort-2t'] = ortEntry;
   out.convnetjs = { ...measure([nm('convnetjs/build/convnet-min.js')]), what: 'build/convnet-min.js (no wasm)' };
   return out;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(ROOT, 'bench', 'sizes.js')) {
+  const w = engineSizes()['wasm-cnn'];
+  for (const [name, m] of [['full', w], ['infer', w.infer], ['sources', w.source]]) {
+    console.log(`${name}: ${(m.gzipSum / 1024).toFixed(1)} KiB gzip (${m.gzipSum} bytes; raw ${m.raw}) — ${m.what}`);
+  }
 }

@@ -444,7 +444,7 @@ export declare function preprocessDigit(
   options?: { polarity?: 'auto' | 'light-on-dark' | 'dark-on-light'; threshold?: number },
 ): PreprocessedDigit;
 
-/** The digit model wasm-cnn ships (LeNet-5 on MNIST; see models/digits-report.md). */
+/** The digit model wasm-cnn ships (LeNet-5 with batch norm, models/digits-net.json, trained on MNIST; see models/digits-report.md). */
 export declare function loadDigitModel(): Promise<Model>;
 export declare function engineInfo(): Promise<{
   version: string;
@@ -453,4 +453,6 @@ export declare function engineInfo(): Promise<{
   /** Size of the engine's WebAssembly memory, shared by all models. */
   memoryBytes: number;
   simdSupport: string;
+  /** false in the inference-only engine ('wasm-cnn/infer'). */
+  training: boolean;
 }>;

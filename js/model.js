@@ -10,7 +10,6 @@ import { describeLayer, layerConfig, layerFormula, layerNames, typeName } from '
 import { decodeMetadata, encodeMetadata } from './metadata.js';
 import { isImageLike } from './image.js';
 import { chunks, countImages, positiveOption, writeImage, writeImages } from './batch.js';
-import * as training from './training.js';
 import { suggest } from './layers.js';
 
 const DEFAULT_CHUNK = 64; // predictBatch runs at most this many images per engine call
@@ -379,7 +378,9 @@ export class Model {
     const ptr = this._live('save');
     const e = this._engine;
     const flags = withOptimizer ? 1 : 0;
-    if (withOptimizer && !this.optimizer) throw new Error('save: withOptimizer asked, but no optimizer is set (setOptimizer or fit first)');
+    if (withOptimizer && !this.optimizer) {
+      throw new Error(`save: withOptimizer asked, but ${e.training ? 'no optimizer is set (setOptimizer or fit first)' : "this is wasm-cnn/infer, which has no training: import from 'wasm-cnn' to train"}`);
+    }
     const size = e.c.cnn_model_save_size(ptr, flags);
     const buf = e.alloc(size, 'save');
     try {
@@ -391,23 +392,9 @@ export class Model {
   }
 }
 
-// Training lives in training.js, as functions over the model's core.
-Object.assign(Model.prototype, {
-  /** Sets (and resets) the optimiser; see training.js. */
-  setOptimizer(options = {}) { training.setOptimizer(this._core, options); },
-  /** One optimiser step on n images; returns the batch's mean loss (before the update). */
-  trainBatch(inputs, labels, n) { return training.trainBatch(this._core, inputs, labels, n); },
-  /** Mean loss and accuracy over a data set, in chunks of batchSize (default 64). */
-  evaluate(inputs, labels, options) { return training.evaluate(this._core, inputs, labels, options); },
-  /** Gradients of the mean loss of n images, without an update. */
-  gradients(inputs, labels, n, options) { return training.gradients(this._core, inputs, labels, n, options); },
-  /** Mini-batch training; resolves to the history. */
-  fit(inputs, labels, options) { return training.fit(this._core, inputs, labels, options); },
-});
-Object.defineProperty(Model.prototype, 'optimizer', {
-  /** The optimiser and its hyper-parameters, the steps taken and the current rate; or null. */
-  get() { return training.getOptimizer(this._core); },
-});
+// Training methods (setOptimizer, optimizer, trainBatch, fit, evaluate, gradients) are not
+// here: the full entry point installs them (training.js, installTraining); wasm-cnn/infer
+// leaves them out (infer.js).
 
 /** Reads a struct of int32 fields (offsets from abi.js) at byte address ptr. */
 function readStruct(engine, ptr, layout) {

@@ -24,12 +24,11 @@
 // Node's built-ins (worker_threads, os) are reached as js/source.js reaches node:fs, so no
 // bundler sees them.
 
-import wasmBase64 from '../web/wasm-cnn-inline.js';
 import { LAYER_INFO } from './abi.js';
+import { loadModel } from './api.js';
 import { countImages, describeInput } from './batch.js';
-import { decodeBase64, getEngine } from './engine.js';
+import { getEngine } from './engine.js';
 import { imageToFloats, isImageLike } from './image.js';
-import { loadModel } from './index.js';
 import { isNode } from './source.js';
 
 const CHUNK = 64; // images per engine call in a worker: model.predictBatch's default batchSize
@@ -160,17 +159,6 @@ async function defaultWorkers() {
   return Number.isInteger(n) && n > 0 ? n : 2;
 }
 
-// The engine's module, compiled once per page/process and posted to every worker.
-let modulePromise = null;
-function compiledEngine() {
-  if (!modulePromise) {
-    modulePromise = getEngine() // first: its clear error where WebAssembly SIMD is missing
-      .then(() => WebAssembly.compile(decodeBase64(wasmBase64)));
-    modulePromise.catch(() => { modulePromise = null; });
-  }
-  return modulePromise;
-}
-
 /**
  * One worker, the same shape on both platforms: post(msg, transfer), and callbacks
  * onMessage(data), onFail(message) (it died or could not start); ref/unref keep Node's event
@@ -263,7 +251,9 @@ export async function createPool(source, options = {}) {
   }
   const count = workers ?? await defaultWorkers();
   const bytes = await modelBytes(source, inputShape);
-  const module = await compiledEngine();
+  // the entry point's engine module (the full one, or wasm-cnn/infer's), compiled once per
+  // page/process by engine.js (with its clear error where WebAssembly SIMD is missing)
+  const { module } = await getEngine();
   const pool = new Pool(count);
   try {
     await pool._start(module, bytes);

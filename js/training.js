@@ -1,6 +1,7 @@
 // training.js — training through the engine: setOptimizer, trainBatch, fit, evaluate,
 // gradients, as functions over a model's core (model.js: engine, ptr, shapes, layers,
-// reserve, setLast); the Model's methods call them. The arithmetic is all in C
+// reserve, setLast); the Model's methods call them, installed on the class by the full entry
+// point (installTraining; wasm-cnn/infer never imports this file). The arithmetic is all in C
 // (src/training.c); this file moves images (batch.js) and labels into the model's block and
 // back.
 //
@@ -367,4 +368,31 @@ export async function fit(core, inputs, labels, options = {}) {
     if (history.stopped) break;
   }
   return history;
+}
+
+/** The training methods of Model, installed by the full entry point (index.js). */
+export function installTraining(Model) {
+  // a model of the inference-only engine (only where both entries' sources share one program
+  // and the infer engine was made first) has no training exports to call
+  const core = (model, method) => {
+    if (!model._engine.training) throw new Error(`model.${method}(): this model runs in the inference-only engine of wasm-cnn/infer, which has no training`);
+    return model._core;
+  };
+  Object.assign(Model.prototype, {
+    /** Sets (and resets) the optimiser. */
+    setOptimizer(options = {}) { setOptimizer(core(this, 'setOptimizer'), options); },
+    /** One optimiser step on n images; returns the batch's mean loss (before the update). */
+    trainBatch(inputs, labels, n) { return trainBatch(core(this, 'trainBatch'), inputs, labels, n); },
+    /** Mean loss and accuracy over a data set, in chunks of batchSize (default 64). */
+    evaluate(inputs, labels, options) { return evaluate(core(this, 'evaluate'), inputs, labels, options); },
+    /** Gradients of the mean loss of n images, without an update. */
+    gradients(inputs, labels, n, options) { return gradients(core(this, 'gradients'), inputs, labels, n, options); },
+    /** Mini-batch training; resolves to the history. */
+    async fit(inputs, labels, options) { return fit(core(this, 'fit'), inputs, labels, options); },
+  });
+  Object.defineProperty(Model.prototype, 'optimizer', {
+    /** The optimiser and its hyper-parameters, the steps taken and the current rate; or null. */
+    get() { return this._engine.training ? getOptimizer(this._core) : null; },
+    configurable: true,
+  });
 }

@@ -191,5 +191,5 @@ const cnn_layer_def cnn_activation_def = {
     .name = "activation",
     .infer = infer,
     .forward = cnn_identity_forward,
-    .backward = cnn_identity_backward,
+    .backward = CNN_BACKWARD(cnn_identity_backward),
 };

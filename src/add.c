@@ -32,7 +32,7 @@ static void forward(const cnn_layer_run *r) {
     for (int32_t k = 1; k < r->L->n_inputs; k++) r->k->vadd_acc(r->out, r->ins[k], total);
 }
 
-static void backward(const cnn_layer_run *r) {
+CNN_TRAINING_ONLY static void backward(const cnn_layer_run *r) {
     const size_t total = (size_t)r->n * r->L->out_size;
     for (int32_t k = 0; k < r->L->n_inputs; k++)
         if (r->dins[k]) r->k->vadd_acc(r->dins[k], r->dz, total);
@@ -44,5 +44,5 @@ const cnn_layer_def cnn_add_def = {
     .flags = CNN_DEF_MERGE,
     .infer = infer,
     .forward = forward,
-    .backward = backward,
+    .backward = CNN_BACKWARD(backward),
 };

@@ -92,7 +92,7 @@ static size_t work_floats(const cnn_layer *L) { return 2 * (size_t)L->info.in_c;
  *   training (batch statistics, N values per channel):
  *     dx = gamma·inv/N · (N·dz − Σ dz − x̂·Σ dz·x̂)
  *   inference (moving statistics): dx = gamma·inv·dz */
-static void backward(const cnn_layer_run *r) {
+CNN_TRAINING_ONLY static void backward(const cnn_layer_run *r) {
     const size_t C = (size_t)r->L->info.in_c, rows = (size_t)r->n * r->L->out_size / C;
     const float eps = r->L->opt[CNN_OPT_EPSILON].f;
     bn t = tensors(r);
@@ -130,5 +130,5 @@ const cnn_layer_def cnn_batchnorm_def = {
     .work_floats = work_floats,
     .saved_floats = saved_floats,
     .forward = forward,
-    .backward = backward,
+    .backward = CNN_BACKWARD(backward),
 };

@@ -343,6 +343,8 @@ float cnn_model_option_float(const cnn_model *model, int32_t i, int32_t key);
 /* ─── Training ────────────────────────────────────────────────────────────────────────────
  * Backpropagation through every layer type, two losses and two optimisers, all in the model's
  * one block (sized once per model and batch capacity; a training step never allocates).
+ * Builds with -DCNN_INFERENCE_ONLY (web/wasm-cnn-infer.wasm) leave all of it out (training.c
+ * and every backward pass); their cnn_model_load skips a file's optimiser.
  *
  *     cnn_optimizer opt = cnn_optimizer_default(CNN_OPTIMIZER_ADAM, CNN_LOSS_CROSSENTROPY);
  *     cnn_model_set_optimizer(m, &opt);        // allocates gradients and optimiser state

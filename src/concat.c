@@ -40,7 +40,7 @@ static void forward(const cnn_layer_run *r) {
     }
 }
 
-static void backward(const cnn_layer_run *r) {
+CNN_TRAINING_ONLY static void backward(const cnn_layer_run *r) {
     const cnn_layer_info *info = &r->L->info;
     const size_t pixels = (size_t)r->n * info->out_h * info->out_w, C = (size_t)info->out_c;
     size_t at = 0;
@@ -58,5 +58,5 @@ const cnn_layer_def cnn_concat_def = {
     .flags = CNN_DEF_MERGE,
     .infer = infer,
     .forward = forward,
-    .backward = backward,
+    .backward = CNN_BACKWARD(backward),
 };

@@ -202,7 +202,7 @@ static size_t panel_start(const layout *w, size_t p, size_t *skip) {
  *    transposed kernel (up to 8 taps per panel, packed once per call) and adds each pixel's
  *    row where its window's run starts. A padded layer adds into a zero-bordered buffer,
  *    then its interior into din. */
-CNN_SETUP static void backward(const cnn_layer_run *r) {
+CNN_SETUP CNN_TRAINING_ONLY static void backward(const cnn_layer_run *r) {
     const geom g = geometry(r->L);
     const layout w = work_layout(&g, true);
     const cnn_kernels *k = r->k;
@@ -286,5 +286,5 @@ const cnn_layer_def cnn_conv2d_def = {
     .infer = infer,
     .work_floats = work_floats,
     .forward = forward,
-    .backward = backward,
+    .backward = CNN_BACKWARD(backward),
 };

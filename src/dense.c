@@ -71,7 +71,7 @@ static void forward(const cnn_layer_run *r) {
  * gemm_4x8_acc, GRAD_IMAGES images at a time: dkernel += Xᵀ · dZ (tile rows: inputs, read
  * down the batch; the sum over the images, dZ packed into panels of 8 units) and
  * din += dZ · Wᵀ (rows: images; the transposed kernel packed once per call). */
-CNN_SETUP static void backward(const cnn_layer_run *r) {
+CNN_SETUP CNN_TRAINING_ONLY static void backward(const cnn_layer_run *r) {
     const cnn_kernels *k = r->k;
     const size_t I = (size_t)r->L->info.in_c, U = (size_t)r->L->info.out_c;
     float *dbias = r->L->info.n_tensors > 1 ? r->dt[1] : NULL;
@@ -123,5 +123,5 @@ const cnn_layer_def cnn_dense_def = {
     .infer = infer,
     .work_floats = work_floats,
     .forward = forward,
-    .backward = backward,
+    .backward = CNN_BACKWARD(backward),
 };

@@ -104,7 +104,7 @@ static void forward(const cnn_layer_run *r) {
 /* Backward: for every output pixel and tap inside the input,
  *   dkernel[ky][kx][c][m] += x[c]·dz[c·M + m];  din[c] += Σ_m kernel[ky][kx][c][m]·dz[c·M + m];
  *   dbias += dz. */
-static void backward(const cnn_layer_run *r) {
+CNN_TRAINING_ONLY static void backward(const cnn_layer_run *r) {
     const geom g = geometry(r->L);
     const float *kernel = r->t[0];
     float *dkernel = r->dt[0], *dbias = r->L->info.n_tensors > 1 ? r->dt[1] : NULL;
@@ -147,5 +147,5 @@ const cnn_layer_def cnn_depthwiseconv2d_def = {
     .infer = infer,
     .work_floats = work_floats,
     .forward = forward,
-    .backward = backward,
+    .backward = CNN_BACKWARD(backward),
 };

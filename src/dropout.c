@@ -30,7 +30,7 @@ static void forward(const cnn_layer_run *r) {
     for (size_t j = 0; j < total; j++) r->out[j] = kept(r->seed, j, threshold) ? r->in[j] * scale : 0.0f;
 }
 
-static void backward(const cnn_layer_run *r) {
+CNN_TRAINING_ONLY static void backward(const cnn_layer_run *r) {
     const float rate = r->L->opt[CNN_OPT_RATE].f;
     if (!r->din) return;
     if (!r->training || rate == 0.0f) { cnn_identity_backward(r); return; }
@@ -47,5 +47,5 @@ const cnn_layer_def cnn_dropout_def = {
     .n_options = (int32_t)(sizeof OPTIONS / sizeof *OPTIONS),
     .infer = infer,
     .forward = forward,
-    .backward = backward,
+    .backward = CNN_BACKWARD(backward),
 };

@@ -29,5 +29,5 @@ const cnn_layer_def cnn_flatten_def = {
     .flags = CNN_DEF_SHARES_INPUT,
     .infer = infer,
     .forward = cnn_identity_forward,
-    .backward = cnn_identity_backward,
+    .backward = CNN_BACKWARD(cnn_identity_backward),
 };

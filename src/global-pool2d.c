@@ -22,7 +22,7 @@ static void forward(const cnn_layer_run *r) {
 }
 
 /* Average: dz / cells to every cell; max: dz to the cell that won (the forward's rule). */
-static void backward(const cnn_layer_run *r) {
+CNN_TRAINING_ONLY static void backward(const cnn_layer_run *r) {
     if (!r->din) return;
     const cnn_layer_info *info = &r->L->info;
     const size_t C = (size_t)info->in_c, cells = (size_t)info->in_h * info->in_w;
@@ -49,7 +49,7 @@ const cnn_layer_def cnn_globalavgpool2d_def = {
     .flags = CNN_DEF_NEEDS_RANK3,
     .infer = infer,
     .forward = forward,
-    .backward = backward,
+    .backward = CNN_BACKWARD(backward),
 };
 
 const cnn_layer_def cnn_globalmaxpool2d_def = {
@@ -58,5 +58,5 @@ const cnn_layer_def cnn_globalmaxpool2d_def = {
     .flags = CNN_DEF_NEEDS_RANK3,
     .infer = infer,
     .forward = forward,
-    .backward = backward,
+    .backward = CNN_BACKWARD(backward),
 };

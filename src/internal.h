@@ -256,6 +256,18 @@ struct cnn_layer_def {
     void (*backward)(const cnn_layer_run *r);
 };
 
+/* The inference-only build (-DCNN_INFERENCE_ONLY: web/wasm-cnn-infer.wasm) is the same source
+ * without training: every backward pass and backward-only kernel enters its table as
+ * CNN_BACKWARD(fn), NULL there, so nothing references the function and it is not compiled in
+ * (CNN_TRAINING_ONLY keeps -Wunused quiet about it); training.c is not linked at all. The
+ * default build is unchanged. */
+#ifdef CNN_INFERENCE_ONLY
+#define CNN_BACKWARD(fn) NULL
+#else
+#define CNN_BACKWARD(fn) fn
+#endif
+#define CNN_TRAINING_ONLY __attribute__((unused))
+
 /* The forward and backward passes of layers that pass their input through (flatten.c). */
 void cnn_identity_forward(const cnn_layer_run *r);
 void cnn_identity_backward(const cnn_layer_run *r);

@@ -18,6 +18,7 @@ static void gemm_4x8_scalar(float *c, size_t ldc, const float *base, const int32
 /* The accumulating GEMM and the scatter: per row, the products of each k added to the row's
  * 8 sums (the same order per element as summing k by k; the 8-wide inner loop is what a
  * native compiler vectorises, which matters to the native trainer). */
+CNN_TRAINING_ONLY
 static void gemm_4x8_acc_scalar(float *c, size_t ldc, const float *base, const int32_t *ind, size_t M,
                                 const int32_t *off, size_t K, const float *b, size_t nr) {
     for (size_t m = 0; m < M; m++) {
@@ -32,6 +33,7 @@ static void gemm_4x8_acc_scalar(float *c, size_t ldc, const float *base, const i
     }
 }
 
+CNN_TRAINING_ONLY
 static void gemm_4x8_scatter_scalar(float *c, const int32_t *cind, const float *a, const int32_t *aind, size_t M,
                                     size_t K, const float *b, size_t nr) {
     for (size_t m = 0; m < M; m++) {
@@ -74,6 +76,7 @@ static void gemv_acc_scalar(float *y, const float *x, const float *w, size_t k, 
     }
 }
 
+CNN_TRAINING_ONLY
 static void ger_acc_scalar(float *w, const float *x, const float *dy, size_t k, size_t n) {
     for (size_t r = 0; r < k; r++) {
         const float xr = x[r];
@@ -82,6 +85,7 @@ static void ger_acc_scalar(float *w, const float *x, const float *dy, size_t k, 
     }
 }
 
+CNN_TRAINING_ONLY
 static void gemv_t_acc_scalar(float *dx, const float *w, const float *dy, size_t k, size_t n) {
     for (size_t r = 0; r < k; r++) {
         const float *row = w + r * n;
@@ -118,12 +122,12 @@ static void dw_acc_scalar(float *y, const float *x, const int32_t *off, const fl
 const cnn_kernels cnn_kernels_scalar = {
     .name = "scalar",
     .gemm_4x8 = gemm_4x8_scalar,
-    .gemm_4x8_acc = gemm_4x8_acc_scalar,
-    .gemm_4x8_scatter = gemm_4x8_scatter_scalar,
+    .gemm_4x8_acc = CNN_BACKWARD(gemm_4x8_acc_scalar),
+    .gemm_4x8_scatter = CNN_BACKWARD(gemm_4x8_scatter_scalar),
     .gemv_acc = gemv_acc_scalar,
     .pool2d = pool2d_scalar,
-    .ger_acc = ger_acc_scalar,
-    .gemv_t_acc = gemv_t_acc_scalar,
+    .ger_acc = CNN_BACKWARD(ger_acc_scalar),
+    .gemv_t_acc = CNN_BACKWARD(gemv_t_acc_scalar),
     .vmax_acc = vmax_acc_scalar,
     .vadd_acc = vadd_acc_scalar,
     .vscale = vscale_scalar,

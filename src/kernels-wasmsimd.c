@@ -143,6 +143,7 @@ __attribute__((noinline)) static void gemm_strided(float *c, size_t ldc, const f
 }
 
 /* the listed one accumulating (the backward passes) */
+CNN_TRAINING_ONLY
 static void gemm_4x8_acc_wasmsimd(float *c, size_t ldc, const float *base, const int32_t *ind, size_t M,
                                   const int32_t *off, size_t K, const float *b, size_t nr) {
     const int relu = 0;
@@ -181,6 +182,7 @@ static inline void add_row(float *c, v128_t lo, v128_t hi, size_t nr) {
 
 /* The convolution's input gradient: tiles as gemm_4x8's from zero, rows through a list, each
  * row then added where its window starts, one row after the other (windows overlap). */
+CNN_TRAINING_ONLY
 static void gemm_4x8_scatter_wasmsimd(float *c, const int32_t *cind, const float *a, const int32_t *aind,
                                       size_t M, size_t K, const float *b, size_t nr) {
     const v128_t zero = wasm_f32x4_splat(0.0f);
@@ -295,6 +297,7 @@ static void gemv_acc_wasmsimd(float *y, const float *x, const float *w, size_t k
 
 /* w (k, n) += x (k) ⊗ dy (n): per row, x[r] splat times dy; the same operations per element
  * as the scalar reference, so the results are bit-identical. */
+CNN_TRAINING_ONLY
 static void ger_acc_wasmsimd(float *w, const float *x, const float *dy, size_t k, size_t n) {
     for (size_t r = 0; r < k; r++) {
         const v128_t xr = wasm_f32x4_splat(x[r]);
@@ -309,6 +312,7 @@ static void ger_acc_wasmsimd(float *w, const float *x, const float *dy, size_t k
 
 /* dx (k) += w (k, n) · dy (n): a dot product per row, four lanes of partial sums added at
  * the end, so the sum is reassociated: agrees with the scalar reference to rounding. */
+CNN_TRAINING_ONLY
 static void gemv_t_acc_wasmsimd(float *dx, const float *w, const float *dy, size_t k, size_t n) {
     for (size_t r = 0; r < k; r++) {
         const float *row = w + r * n;
@@ -384,12 +388,12 @@ static void relu_wasmsimd(float *y, const float *x, size_t n) {
 const cnn_kernels cnn_kernels_wasmsimd = {
     .name = "wasmsimd",
     .gemm_4x8 = gemm_4x8_wasmsimd,
-    .gemm_4x8_acc = gemm_4x8_acc_wasmsimd,
-    .gemm_4x8_scatter = gemm_4x8_scatter_wasmsimd,
+    .gemm_4x8_acc = CNN_BACKWARD(gemm_4x8_acc_wasmsimd),
+    .gemm_4x8_scatter = CNN_BACKWARD(gemm_4x8_scatter_wasmsimd),
     .gemv_acc = gemv_acc_wasmsimd,
     .pool2d = pool2d_wasmsimd,
-    .ger_acc = ger_acc_wasmsimd,
-    .gemv_t_acc = gemv_t_acc_wasmsimd,
+    .ger_acc = CNN_BACKWARD(ger_acc_wasmsimd),
+    .gemv_t_acc = CNN_BACKWARD(gemv_t_acc_wasmsimd),
     .vmax_acc = vmax_acc_wasmsimd,
     .vadd_acc = vadd_acc_wasmsimd,
     .vscale = vscale_wasmsimd,

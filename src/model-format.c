@@ -546,6 +546,9 @@ static cnn_status load(cnn_model **out, const uint8_t *b, size_t size) {
         if (size - at < need)
             return cnn_fail(CNN_STATUS_TRUNCATED, "model file truncated: the optimizer state needs %llu bytes, %llu remain",
                             (unsigned long long)need, (unsigned long long)(size - at));
+#ifdef CNN_INFERENCE_ONLY
+        at += need; /* a build that cannot train skips the optimiser: the weights are the model */
+#else
         cnn_optimizer opt;
         uint32_t *o = (uint32_t *)&opt;
         for (unsigned j = 0; j < OPT_WORDS; j++, at += 4) o[j] = rd32(b + at);
@@ -561,6 +564,7 @@ static cnn_status load(cnn_model **out, const uint8_t *b, size_t size) {
                             "model file: invalid optimizer: %s", why);
         }
         at += 2 * state;
+#endif
         TRY(section_header(b, at, size, &tag, &len));
     }
 

@@ -47,7 +47,7 @@ static void forward(const cnn_layer_run *r) {
         }
 }
 
-static void backward(const cnn_layer_run *r) {
+CNN_TRAINING_ONLY static void backward(const cnn_layer_run *r) {
     const cnn_layer *L = r->L;
     const size_t O = L->out_size, C = (size_t)L->info.out_c;
     for (size_t b = 0; b < (size_t)r->n; b++)
@@ -69,5 +69,5 @@ const cnn_layer_def cnn_multiply_def = {
     .flags = CNN_DEF_MERGE,
     .infer = infer,
     .forward = forward,
-    .backward = backward,
+    .backward = CNN_BACKWARD(backward),
 };

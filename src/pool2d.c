@@ -77,7 +77,7 @@ static void forward(const cnn_layer_run *r) {
  * to the cell that won the forward max, found again here by the forward's own rule (scan in
  * window order, a later cell wins only if strictly greater), so forward stores no argmax and
  * a fused activation does not matter. Average: dz / divisor to each cell inside the input. */
-static void backward(const cnn_layer_run *r) {
+CNN_TRAINING_ONLY static void backward(const cnn_layer_run *r) {
     if (!r->din) return;
     const cnn_pool_geom g = geometry(r->L);
     const int32_t W = g.W, C = g.C;
@@ -123,7 +123,7 @@ const cnn_layer_def cnn_maxpool2d_def = {
     .n_options = (int32_t)(sizeof MAX_OPTIONS / sizeof *MAX_OPTIONS),
     .infer = infer,
     .forward = forward,
-    .backward = backward,
+    .backward = CNN_BACKWARD(backward),
 };
 
 const cnn_layer_def cnn_avgpool2d_def = {
@@ -134,5 +134,5 @@ const cnn_layer_def cnn_avgpool2d_def = {
     .n_options = (int32_t)(sizeof AVG_OPTIONS / sizeof *AVG_OPTIONS),
     .infer = infer,
     .forward = forward,
-    .backward = backward,
+    .backward = CNN_BACKWARD(backward),
 };

@@ -36,7 +36,7 @@ static void forward(const cnn_layer_run *r) {
     }
 }
 
-static void backward(const cnn_layer_run *r) {
+CNN_TRAINING_ONLY static void backward(const cnn_layer_run *r) {
     if (!r->din) return;
     const cnn_layer_info *i = &r->L->info;
     const size_t row = (size_t)i->in_w * i->in_c, in_image = row * i->in_h;
@@ -55,5 +55,5 @@ const cnn_layer_def cnn_zeropad2d_def = {
     .n_options = (int32_t)(sizeof OPTIONS / sizeof *OPTIONS),
     .infer = infer,
     .forward = forward,
-    .backward = backward,
+    .backward = CNN_BACKWARD(backward),
 };

@@ -37,6 +37,7 @@ run fuzz bash tests/fuzz-count.sh
 run trainer bash tests/trainer-smoke.sh
 run browser node tests/browser/run.js
 run pool node tests/browser/pool.js
+run infer node tests/browser/infer.js
 run package node tests/browser/package.js
 run demo node tests/browser/demo.js
 run bundler node tests/bundler/run.js

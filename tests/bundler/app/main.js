@@ -1,5 +1,6 @@
 // A user's app: imports the package by name, no loader configuration of any kind.
 import { createModel, engineInfo, loadDigitModel, loadModel } from 'wasm-cnn';
+import { loadModel as loadInferModel } from 'wasm-cnn/infer';
 
 // One request to the bundled module worker (worker.js): resolves to its answer.
 function askWorker(message) {
@@ -37,6 +38,13 @@ window.summaryOf = async (source) => {
   const text = net.summary();
   net.dispose();
   return text;
+};
+// The inference-only entry: a model file on its own, smaller engine.
+window.inferOf = async (bytes, x) => {
+  const net = await loadInferModel(new Uint8Array(bytes));
+  const out = Array.from(net.predict(new Float32Array(x)));
+  net.dispose();
+  return out;
 };
 document.getElementById('result').textContent = 'ready';
 window.ready = true;
