@@ -112,7 +112,7 @@ void cnn_activation_forward(const cnn_kernels *k, float *y, const float *x, int3
  *   gelu dy·(Φ(x) + x·φ(x));  swish dy·(s + x·s·(1 − s)), s = sigmoid(x);
  *   hardsigmoid 0 < y < 1 ? α·dy : 0;  hardswish dy·(x < −3 ? 0 : x > 3 ? 1 : (2x + 3)/6);
  *   softplus dy·(1 − e^(−y)) (= sigmoid(x)).   dx == dy is allowed. */
-void cnn_activation_backward(float *dx, const float *dy, const float *y, const float *x,
+void cnn_activation_backward(const cnn_kernels *k, float *dx, const float *dy, const float *y, const float *x,
                              int32_t act, float alpha, float beta, size_t n_rows, size_t width) {
     (void)beta;
     const size_t total = n_rows * width;
@@ -121,7 +121,8 @@ void cnn_activation_backward(float *dx, const float *dy, const float *y, const f
         if (dx != dy) memmove(dx, dy, total * sizeof(float));
         break;
     case CNN_ACT_RELU:
-        for (size_t i = 0; i < total; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+        if (dx != dy) memmove(dx, dy, total * sizeof(float));
+        k->relu_backward(dx, y, total);
         break;
     case CNN_ACT_SIGMOID:
         for (size_t i = 0; i < total; i++) dx[i] = dy[i] * y[i] * (1.0f - y[i]);

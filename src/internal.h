@@ -113,6 +113,12 @@ typedef struct cnn_kernels {
     void (*gemv_acc)(float *y, const float *x, const float *w, size_t k, size_t n);
     /* One image of max/avg pooling, the window rules of pool2d.c (cnn_pool_geom). */
     void (*pool2d)(float *out, const float *in, const struct cnn_pool_geom *g);
+    /* Its backward, one image: din (H, W, C) += each input cell's share of dz (OH, OW, C).
+     * Max: the whole dz to the cell that won the forward max, found again by the forward's
+     * rule (window order; a later cell wins only if strictly greater), so the forward stores
+     * no argmax. Average: dz / divisor to each cell inside the input. Output cells in (oy, ox)
+     * order, so overlapping windows add in the same order in both twins (bit-identical). */
+    void (*pool2d_backward)(float *din, const float *in, const float *dz, const struct cnn_pool_geom *g);
     /* w[r·n + j] += x[r] · dy[j]   (outer product; kernel gradients of conv2d and dense) */
     void (*ger_acc)(float *w, const float *x, const float *dy, size_t k, size_t n);
     /* dx[r] += Σ_j w[r·n + j] · dy[j]   (input gradients; SIMD sums are reassociated) */
@@ -125,6 +131,11 @@ typedef struct cnn_kernels {
     void (*vscale)(float *y, float a, size_t n);
     /* y[j] = x[j] > 0 ? x[j] : 0   (in place allowed) */
     void (*relu)(float *y, const float *x, size_t n);
+    /* its backward, in place: d[j] = y[j] > 0 ? d[j] : 0   (y: the ReLU's output) */
+    void (*relu_backward)(float *d, const float *y, size_t n);
+    /* x[j] = 0 for j < n: the gradients' buffers before a step (stores of 16 bytes; this
+     * build's memset has no bulk memory and runs a byte-and-word loop) */
+    void (*zero)(float *x, size_t n);
     /* y[j] += Σ_{t<taps} x[off[t] + j] · w[t·n + j]   for j < n, summed in t order: one output
      * pixel of a depthwise convolution (n channels, tap t of the window at offset off[t]). */
     void (*dw_acc)(float *y, const float *x, const int32_t *off, const float *w, size_t taps, size_t n);
@@ -403,7 +414,7 @@ void cnn_activation_forward(const cnn_kernels *k, float *y, const float *x, int3
                             float alpha, float beta, size_t n_rows, size_t width);
 /* dx = ∂L/∂x from dy = ∂L/∂y, y = act(x) and, for activations that need it
  * (cnn_activation_needs_x), x (else NULL). dx == dy is allowed. */
-void cnn_activation_backward(float *dx, const float *dy, const float *y, const float *x,
+void cnn_activation_backward(const cnn_kernels *k, float *dx, const float *dy, const float *y, const float *x,
                              int32_t act, float alpha, float beta, size_t n_rows, size_t width);
 
 #endif /* CNN_INTERNAL_H */

@@ -107,8 +107,46 @@ static void vscale_scalar(float *y, float a, size_t n) {
     for (size_t j = 0; j < n; j++) y[j] *= a;
 }
 
+CNN_TRAINING_ONLY static void relu_backward_scalar(float *d, const float *y, size_t n) {
+    for (size_t j = 0; j < n; j++) d[j] = y[j] > 0.0f ? d[j] : 0.0f;
+}
+
+CNN_TRAINING_ONLY static void zero_scalar(float *x, size_t n) {
+    for (size_t j = 0; j < n; j++) x[j] = 0.0f;
+}
+
 static void relu_scalar(float *y, const float *x, size_t n) {
     for (size_t j = 0; j < n; j++) y[j] = x[j] > 0.0f ? x[j] : 0.0f;
+}
+
+CNN_TRAINING_ONLY static void pool2d_backward_scalar(float *din, const float *in, const float *dz, const cnn_pool_geom *g) {
+    const int32_t W = g->W, C = g->C;
+    for (int32_t oy = 0; oy < g->OH; oy++) {
+        int32_t ya, yb, ny;
+        cnn_window_cells(oy * g->SH - g->PT, g->KH, g->DH, g->H, &ya, &yb, &ny);
+        for (int32_t ox = 0; ox < g->OW; ox++, dz += C) {
+            int32_t xa, xb, nx;
+            cnn_window_cells(ox * g->SW - g->PL, g->KW, g->DW, g->W, &xa, &xb, &nx);
+            if (!g->is_max) {
+                const float share = 1.0f / (float)cnn_pool_divisor(g, oy, ox, ny * nx);
+                for (int32_t y = ya; y < yb; y++)
+                    for (int32_t x = xa; x < xb; x++) {
+                        float *d = din + ((size_t)y * W + x) * C;
+                        for (int32_t c = 0; c < C; c++) d[c] += dz[c] * share;
+                    }
+                continue;
+            }
+            for (int32_t c = 0; c < C; c++) {
+                size_t at = ((size_t)ya * W + xa) * C + c;
+                for (int32_t y = ya; y < yb; y += g->DH)
+                    for (int32_t x = xa; x < xb; x += g->DW) {
+                        const size_t i = ((size_t)y * W + x) * C + c;
+                        if (in[i] > in[at]) at = i;
+                    }
+                din[at] += dz[c];
+            }
+        }
+    }
 }
 
 static void dw_acc_scalar(float *y, const float *x, const int32_t *off, const float *w, size_t taps, size_t n) {
@@ -126,11 +164,14 @@ const cnn_kernels cnn_kernels_scalar = {
     .gemm_4x8_scatter = CNN_BACKWARD(gemm_4x8_scatter_scalar),
     .gemv_acc = gemv_acc_scalar,
     .pool2d = pool2d_scalar,
+    .pool2d_backward = CNN_BACKWARD(pool2d_backward_scalar),
     .ger_acc = CNN_BACKWARD(ger_acc_scalar),
     .gemv_t_acc = CNN_BACKWARD(gemv_t_acc_scalar),
     .vmax_acc = vmax_acc_scalar,
     .vadd_acc = vadd_acc_scalar,
     .vscale = vscale_scalar,
     .relu = relu_scalar,
+    .relu_backward = CNN_BACKWARD(relu_backward_scalar),
+    .zero = CNN_BACKWARD(zero_scalar),
     .dw_acc = dw_acc_scalar,
 };

@@ -261,6 +261,71 @@ static void pool2d_wasmsimd(float *out, const float *in, const cnn_pool_geom *g)
     }
 }
 
+/* Pooling's backward, channel vectors of 4. Max: a first pass over the window keeps, per
+ * lane, the running max and the index of the tap that set it (replaced only when strictly
+ * greater: the scalar rule, NaNs included); a second pass adds dz to each tap's lanes whose
+ * index it holds. Average: dz · share to every cell. Vectors never add a lane twice: the last
+ * vector of C ≥ 4 channels overlaps the one before (C − 4) and masks off the lanes done. */
+CNN_TRAINING_ONLY static void pool2d_backward_wasmsimd(float *din, const float *in, const float *dz, const cnn_pool_geom *g) {
+    const int32_t W = g->W, C = g->C, DH = g->DH, DW = g->DW;
+    const int32_t tail = C >= 4 ? C % 4 : 0; /* lanes of the last vector not done before */
+    const v128_t keep_tail = wasm_i32x4_gt(wasm_i32x4_make(0, 1, 2, 3), wasm_i32x4_splat(3 - tail));
+    for (int32_t oy = 0; oy < g->OH; oy++) {
+        int32_t ya, yb, ny;
+        cnn_window_cells(oy * g->SH - g->PT, g->KH, DH, g->H, &ya, &yb, &ny);
+        for (int32_t ox = 0; ox < g->OW; ox++, dz += C) {
+            int32_t xa, xb, nx;
+            cnn_window_cells(ox * g->SW - g->PL, g->KW, DW, g->W, &xa, &xb, &nx);
+            const float share = g->is_max ? 1.0f : 1.0f / (float)cnn_pool_divisor(g, oy, ox, ny * nx);
+            for (int32_t c0 = 0; c0 + 4 <= C + (tail ? 4 - tail : 0) && C >= 4; c0 += 4) {
+                const int32_t c = c0 + 4 <= C ? c0 : C - 4;
+                const v128_t keep = c == c0 ? wasm_i32x4_splat(-1) : keep_tail;
+                const v128_t d = wasm_v128_load(dz + c);
+                if (!g->is_max) {
+                    const v128_t add = wasm_v128_and(wasm_f32x4_mul(d, wasm_f32x4_splat(share)), keep);
+                    for (int32_t y = ya; y < yb; y += DH)
+                        for (int32_t x = xa; x < xb; x += DW) {
+                            float *p = din + ((size_t)y * W + x) * C + c;
+                            wasm_v128_store(p, wasm_v128_bitselect(wasm_f32x4_add(wasm_v128_load(p), add), wasm_v128_load(p), keep));
+                        }
+                    continue;
+                }
+                v128_t best = wasm_v128_load(in + ((size_t)ya * W + xa) * C + c), idx = wasm_i32x4_splat(0);
+                int32_t t = 0;
+                for (int32_t y = ya; y < yb; y += DH)
+                    for (int32_t x = xa; x < xb; x += DW, t++) {
+                        const v128_t u = wasm_v128_load(in + ((size_t)y * W + x) * C + c);
+                        const v128_t gt = wasm_f32x4_gt(u, best);
+                        best = wasm_v128_bitselect(u, best, gt);
+                        idx = wasm_v128_bitselect(wasm_i32x4_splat(t), idx, gt);
+                    }
+                t = 0;
+                for (int32_t y = ya; y < yb; y += DH)
+                    for (int32_t x = xa; x < xb; x += DW, t++) {
+                        const v128_t won = wasm_v128_and(wasm_i32x4_eq(idx, wasm_i32x4_splat(t)), keep);
+                        float *p = din + ((size_t)y * W + x) * C + c;
+                        const v128_t old = wasm_v128_load(p);
+                        wasm_v128_store(p, wasm_v128_bitselect(wasm_f32x4_add(old, d), old, won));
+                    }
+            }
+            for (int32_t c = 0; C < 4 && c < C; c++) { /* fewer than 4 channels: the scalar rule */
+                if (!g->is_max) {
+                    for (int32_t y = ya; y < yb; y += DH)
+                        for (int32_t x = xa; x < xb; x += DW) din[((size_t)y * W + x) * C + c] += dz[c] * share;
+                    continue;
+                }
+                size_t at = ((size_t)ya * W + xa) * C + c;
+                for (int32_t y = ya; y < yb; y += DH)
+                    for (int32_t x = xa; x < xb; x += DW) {
+                        const size_t i = ((size_t)y * W + x) * C + c;
+                        if (in[i] > in[at]) at = i;
+                    }
+                din[at] += dz[c];
+            }
+        }
+    }
+}
+
 /* y (n) += x (k) · w (k, n). Columns in tiles of 16 (four accumulators live in registers
  * across the whole k loop), then tiles of 4, then a scalar tail. */
 static void gemv_acc_wasmsimd(float *y, const float *x, const float *w, size_t k, size_t n) {
@@ -377,6 +442,28 @@ static void vscale_wasmsimd(float *y, float a, size_t n) {
     for (; j < n; j++) y[j] *= a;
 }
 
+CNN_TRAINING_ONLY static void relu_backward_wasmsimd(float *d, const float *y, size_t n) {
+    const v128_t zero = wasm_f32x4_splat(0.0f);
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        wasm_v128_store(d + j, wasm_v128_and(wasm_v128_load(d + j), wasm_f32x4_gt(wasm_v128_load(y + j), zero)));
+    for (; j < n; j++) d[j] = y[j] > 0.0f ? d[j] : 0.0f;
+}
+
+/* (not turned into a call of this build's slow memset: see the kernel table) */
+CNN_TRAINING_ONLY __attribute__((no_builtin("memset"))) static void zero_wasmsimd(float *x, size_t n) {
+    const v128_t zero = wasm_f32x4_splat(0.0f);
+    size_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        wasm_v128_store(x + j, zero);
+        wasm_v128_store(x + j + 4, zero);
+        wasm_v128_store(x + j + 8, zero);
+        wasm_v128_store(x + j + 12, zero);
+    }
+    for (; j + 4 <= n; j += 4) wasm_v128_store(x + j, zero);
+    for (; j < n; j++) x[j] = 0.0f;
+}
+
 static void relu_wasmsimd(float *y, const float *x, size_t n) {
     const v128_t zero = wasm_f32x4_splat(0.0f);
     size_t j = 0;
@@ -392,11 +479,14 @@ const cnn_kernels cnn_kernels_wasmsimd = {
     .gemm_4x8_scatter = CNN_BACKWARD(gemm_4x8_scatter_wasmsimd),
     .gemv_acc = gemv_acc_wasmsimd,
     .pool2d = pool2d_wasmsimd,
+    .pool2d_backward = CNN_BACKWARD(pool2d_backward_wasmsimd),
     .ger_acc = CNN_BACKWARD(ger_acc_wasmsimd),
     .gemv_t_acc = CNN_BACKWARD(gemv_t_acc_wasmsimd),
     .vmax_acc = vmax_acc_wasmsimd,
     .vadd_acc = vadd_acc_wasmsimd,
     .vscale = vscale_wasmsimd,
     .relu = relu_wasmsimd,
+    .relu_backward = CNN_BACKWARD(relu_backward_wasmsimd),
+    .zero = CNN_BACKWARD(zero_wasmsimd),
     .dw_acc = dw_acc_wasmsimd,
 };

@@ -73,46 +73,15 @@ static void forward(const cnn_layer_run *r) {
         r->k->pool2d(r->out + (size_t)b * out_image, r->in + (size_t)b * in_image, &g);
 }
 
-/* Backward: din (n, H, W, C) += the share of dz each input cell had. Max: the gradient goes
- * to the cell that won the forward max, found again here by the forward's own rule (scan in
- * window order, a later cell wins only if strictly greater), so forward stores no argmax and
- * a fused activation does not matter. Average: dz / divisor to each cell inside the input. */
+/* Backward: din (n, H, W, C) += the share of dz each input cell had (the kernel's rule:
+ * max to the forward's winner, found again, so a fused activation does not matter; average
+ * spread over the window). */
 CNN_TRAINING_ONLY static void backward(const cnn_layer_run *r) {
     if (!r->din) return;
     const cnn_pool_geom g = geometry(r->L);
-    const int32_t W = g.W, C = g.C;
     const size_t in_image = (size_t)g.H * g.W * g.C, out_image = (size_t)g.OH * g.OW * g.C;
-    for (int32_t b = 0; b < r->n; b++) {
-        const float *img = r->in + (size_t)b * in_image;
-        float *dimg = r->din + (size_t)b * in_image;
-        const float *gz = r->dz + (size_t)b * out_image;
-        for (int32_t oy = 0; oy < g.OH; oy++) {
-            int32_t ya, yb, ny;
-            cnn_window_cells(oy * g.SH - g.PT, g.KH, g.DH, g.H, &ya, &yb, &ny);
-            for (int32_t ox = 0; ox < g.OW; ox++, gz += C) {
-                int32_t xa, xb, nx;
-                cnn_window_cells(ox * g.SW - g.PL, g.KW, g.DW, g.W, &xa, &xb, &nx);
-                if (!g.is_max) {
-                    const float share = 1.0f / (float)cnn_pool_divisor(&g, oy, ox, ny * nx);
-                    for (int32_t y = ya; y < yb; y++)
-                        for (int32_t x = xa; x < xb; x++) {
-                            float *d = dimg + ((size_t)y * W + x) * C;
-                            for (int32_t c = 0; c < C; c++) d[c] += gz[c] * share;
-                        }
-                    continue;
-                }
-                for (int32_t c = 0; c < C; c++) {
-                    size_t at = ((size_t)ya * W + xa) * C + c;
-                    for (int32_t y = ya; y < yb; y += g.DH)
-                        for (int32_t x = xa; x < xb; x += g.DW) {
-                            const size_t i = ((size_t)y * W + x) * C + c;
-                            if (img[i] > img[at]) at = i;
-                        }
-                    dimg[at] += gz[c];
-                }
-            }
-        }
-    }
+    for (int32_t b = 0; b < r->n; b++)
+        r->k->pool2d_backward(r->din + (size_t)b * in_image, r->in + (size_t)b * in_image, r->dz + (size_t)b * out_image, &g);
 }
 
 const cnn_layer_def cnn_maxpool2d_def = {

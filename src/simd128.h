@@ -11,6 +11,7 @@
 #include <wasm_simd128.h>
 #define CNN_SIMD_NATIVE 1
 #else
+#include <stdint.h>
 #include <string.h>
 #define CNN_SIMD_NATIVE 0
 
@@ -42,6 +43,49 @@ static inline v128_t wasm_i64x2_shuffle(v128_t a, v128_t b, int i, int j) {
     memcpy(&r.f[0], src[i], 8);
     memcpy(&r.f[2], src[j], 8);
     return r;
+}
+/* Integer lanes and masks (all ones / all zeros per lane), on the same 16 bytes. */
+static inline v128_t cnn_v128_from_u32(const uint32_t u[4]) { v128_t v; memcpy(&v, u, 16); return v; }
+static inline void cnn_v128_to_u32(uint32_t u[4], v128_t v) { memcpy(u, &v, 16); }
+static inline v128_t wasm_i32x4_make(int32_t a, int32_t b, int32_t c, int32_t d) {
+    const uint32_t u[4] = { (uint32_t)a, (uint32_t)b, (uint32_t)c, (uint32_t)d };
+    return cnn_v128_from_u32(u);
+}
+static inline v128_t wasm_i32x4_splat(int32_t a) { return wasm_i32x4_make(a, a, a, a); }
+static inline v128_t wasm_i32x4_gt(v128_t a, v128_t b) {
+    uint32_t x[4], y[4], r[4];
+    cnn_v128_to_u32(x, a); cnn_v128_to_u32(y, b);
+    for (int i = 0; i < 4; i++) r[i] = (int32_t)x[i] > (int32_t)y[i] ? 0xFFFFFFFFu : 0u;
+    return cnn_v128_from_u32(r);
+}
+static inline v128_t wasm_i32x4_eq(v128_t a, v128_t b) {
+    uint32_t x[4], y[4], r[4];
+    cnn_v128_to_u32(x, a); cnn_v128_to_u32(y, b);
+    for (int i = 0; i < 4; i++) r[i] = x[i] == y[i] ? 0xFFFFFFFFu : 0u;
+    return cnn_v128_from_u32(r);
+}
+static inline v128_t wasm_f32x4_gt(v128_t a, v128_t b) {
+    uint32_t r[4];
+    for (int i = 0; i < 4; i++) r[i] = a.f[i] > b.f[i] ? 0xFFFFFFFFu : 0u;
+    return cnn_v128_from_u32(r);
+}
+static inline v128_t wasm_v128_and(v128_t a, v128_t b) {
+    uint32_t x[4], y[4];
+    cnn_v128_to_u32(x, a); cnn_v128_to_u32(y, b);
+    for (int i = 0; i < 4; i++) x[i] &= y[i];
+    return cnn_v128_from_u32(x);
+}
+/* (a & mask) | (b & ~mask) */
+static inline v128_t wasm_v128_bitselect(v128_t a, v128_t b, v128_t mask) {
+    uint32_t x[4], y[4], m[4];
+    cnn_v128_to_u32(x, a); cnn_v128_to_u32(y, b); cnn_v128_to_u32(m, mask);
+    for (int i = 0; i < 4; i++) x[i] = (x[i] & m[i]) | (y[i] & ~m[i]);
+    return cnn_v128_from_u32(x);
+}
+static inline int wasm_v128_any_true(v128_t a) {
+    uint32_t x[4];
+    cnn_v128_to_u32(x, a);
+    return (x[0] | x[1] | x[2] | x[3]) != 0;
 }
 #endif
 

@@ -170,7 +170,7 @@ static cnn_status loss_and_grad(cnn_model *m, int32_t loss_type, const void *lab
         }
     }
     if (dz && loss_type == CNN_LOSS_MSE) /* through the output activation (x: the logits) */
-        cnn_activation_backward(dz, dz, y, z, L->info.activation, L->opt[CNN_OPT_ALPHA].f,
+        cnn_activation_backward(cnn_kernels_current(), dz, dz, y, z, L->info.activation, L->opt[CNN_OPT_ALPHA].f,
                                 L->opt[CNN_OPT_BETA].f,
                                 (size_t)n * (size_t)L->info.out_h * (size_t)L->info.out_w,
                                 (size_t)L->info.out_c);
@@ -190,7 +190,7 @@ static cnn_status loss_and_grad(cnn_model *m, int32_t loss_type, const void *lab
 static void backward(cnn_model *m, int32_t n, bool want_input, bool training) {
     const cnn_kernels *k = cnn_kernels_current();
     const size_t cap = (size_t)m->capacity;
-    memset(m->grads, 0, m->n_params * sizeof(float));
+    k->zero(m->grads, m->n_params);
     for (int32_t i = m->n_layers - 1; i >= 0; i--) {
         const cnn_layer *L = &m->layers[i];
         const cnn_layer_info *info = &L->info;
@@ -207,7 +207,7 @@ static void backward(cnn_model *m, int32_t n, bool want_input, bool training) {
         float *dz = m->dacts + L->out_offset * cap;
         r.dz = dz;
         if (i < m->n_layers - 1) /* ∂L/∂output → ∂L/∂pre-activation, in place (the last: done) */
-            cnn_activation_backward(dz, dz, r.out, L->keep_preact ? m->preacts + L->preact_offset * cap : NULL,
+            cnn_activation_backward(k, dz, dz, r.out, L->keep_preact ? m->preacts + L->preact_offset * cap : NULL,
                                     info->activation, L->opt[CNN_OPT_ALPHA].f, L->opt[CNN_OPT_BETA].f,
                                     (size_t)n * (size_t)info->out_h * (size_t)info->out_w, (size_t)info->out_c);
         for (int32_t q = 0; q < L->n_inputs; q++) {
@@ -285,7 +285,7 @@ cnn_status cnn_model_train_step(cnn_model *m, const void *labels, int32_t n, flo
         return cnn_fail(CNN_STATUS_INVALID_ARGUMENT, "train_step: no optimizer is set");
     cnn_model_run(m, n, true);
     const cnn_layer *L = &m->layers[m->n_layers - 1];
-    memset(m->dacts, 0, m->act_per_image * (size_t)m->capacity * sizeof(float));
+    cnn_kernels_current()->zero(m->dacts, m->act_per_image * (size_t)m->capacity);
     s = loss_and_grad(m, m->opt.loss, labels, n, m->dacts + L->out_offset * (size_t)m->capacity,
                       loss, correct);
     if (s != CNN_OK) return s;
@@ -323,7 +323,7 @@ cnn_status cnn_model_gradients(cnn_model *m, int32_t loss_type, const void *labe
     /* the model as it predicts: moving statistics, no dropout (saliency, gradient checks) */
     cnn_model_run(m, n, false);
     const cnn_layer *L = &m->layers[m->n_layers - 1];
-    memset(m->dacts, 0, m->act_per_image * (size_t)m->capacity * sizeof(float));
+    cnn_kernels_current()->zero(m->dacts, m->act_per_image * (size_t)m->capacity);
     s = loss_and_grad(m, loss_type, labels, n, m->dacts + L->out_offset * (size_t)m->capacity, loss, NULL);
     if (s != CNN_OK) return s;
     backward(m, n, true, false);

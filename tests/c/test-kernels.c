@@ -400,6 +400,26 @@ static int pool_geom(const cnn_layer_spec *spec, int h, int w, int c, cnn_pool_g
     return 1;
 }
 
+/* pool2d_backward on one geometry: both twins add into the same random din (accumulation is
+ * part of the contract) from the same dz, bit for bit; ties (repeated values) included, where
+ * only the first winner of a window may receive the gradient. */
+static void pool_backward_same(const float *in, const cnn_pool_geom *g, unsigned *seed) {
+    const size_t in_n = (size_t)g->H * g->W * g->C, out_n = (size_t)g->OH * g->OW * g->C;
+    float *tied = (float *)malloc(in_n * sizeof(float));
+    for (size_t i = 0; i < in_n; i++) tied[i] = (float)((int)(in[i] * 3.0f)) / 3.0f; /* few distinct values */
+    for (int pass = 0; pass < 2; pass++) {
+        const float *x = pass ? tied : in;
+        float *dz = random_buffer(out_n, seed), *d0 = random_buffer(in_n, seed);
+        float *d1 = (float *)malloc(in_n * sizeof(float));
+        memcpy(d1, d0, in_n * sizeof(float));
+        cnn_kernels_scalar.pool2d_backward(d0, x, dz, g);
+        cnn_kernels_wasmsimd.pool2d_backward(d1, x, dz, g);
+        CHECK(same_bits(d0, d1, in_n));
+        free(dz); free(d0); free(d1);
+    }
+    free(tied);
+}
+
 /* pool2d: max and average, valid and same, channels 1 to 9 (below, at, above and between
  * vector tiles, where the last vector overlaps), windows that stride over or overlap. */
 static void test_pool2d_matches_scalar(void) {
@@ -436,6 +456,7 @@ static void test_pool2d_matches_scalar(void) {
                     cnn_kernels_scalar.pool2d(p0, x2, &g2);
                     cnn_kernels_wasmsimd.pool2d(p1, x2, &g2);
                     CHECK(same_bits(p0, p1, out2));
+                    pool_backward_same(x2, &g2, &seed);
                     free(x2); free(p0); free(p1);
                 }
                 const size_t in_n = (size_t)7 * 6 * c, out_n = (size_t)info.out_h * info.out_w * c;
@@ -444,6 +465,7 @@ static void test_pool2d_matches_scalar(void) {
                 cnn_kernels_scalar.pool2d(o0, in, &g);
                 cnn_kernels_wasmsimd.pool2d(o1, in, &g);
                 CHECK(same_bits(o0, o1, out_n));
+                pool_backward_same(in, &g, &seed);
                 free(in); free(o0); free(o1);
             }
 }
@@ -485,6 +507,21 @@ static void test_elementwise_match_scalar(void) {
         for (size_t j = 0; j < n; j++) CHECK(a1[j] >= 0.0f && !signbit(a1[j]));
         cnn_kernels_wasmsimd.relu(x, x, n);   /* in place */
         CHECK(same_bits(a1, x, n));
+
+        /* relu_backward: the gradient where the output is > 0, else +0 (NaN and −0 outputs too) */
+        float *y = random_buffer(n, &seed), *d0 = random_buffer(n, &seed);
+        float *d1 = (float *)malloc(n * sizeof(float));
+        for (size_t j = 0; j < n; j++) y[j] -= 0.5f;
+        if (n > 2) { y[1] = -0.0f; y[2] = NAN; }
+        memcpy(d1, d0, n * sizeof(float));
+        cnn_kernels_scalar.relu_backward(d0, y, n);
+        cnn_kernels_wasmsimd.relu_backward(d1, y, n);
+        CHECK(same_bits(d0, d1, n));
+        for (size_t j = 0; j < n; j++) CHECK(y[j] > 0.0f ? d1[j] != 0.0f || d0[j] == 0.0f : d1[j] == 0.0f && !signbit(d1[j]));
+        cnn_kernels_scalar.zero(d0, n);
+        cnn_kernels_wasmsimd.zero(d1, n);
+        for (size_t j = 0; j < n; j++) CHECK(d0[j] == 0.0f && d1[j] == 0.0f && !signbit(d1[j]));
+        free(y); free(d0); free(d1);
         free(x); free(a0); free(a1);
     }
 }
@@ -526,7 +563,7 @@ static void test_switch_selects_table(void) {
 TEST_TABLE(kernel_tests) = {
     { "kernels: gemv_acc hand-computed", test_gemv_acc_hand_computed },
     { "kernels: gemv_acc simd == scalar at tail sizes", test_gemv_acc_matches_scalar },
-    { "kernels: vmax/vadd/vscale/relu simd == scalar at tail sizes", test_elementwise_match_scalar },
+    { "kernels: vmax/vadd/vscale/relu/relu_backward/zero simd == scalar at tail sizes", test_elementwise_match_scalar },
     { "kernels: ger_acc (exact) and gemv_t_acc (to rounding) simd vs scalar", test_backward_kernels_match_scalar },
     { "kernels: gemm_4x8 simd == scalar for M 1–9, every nr, K, listed and strided", test_gemm_4x8_matches_scalar },
     { "kernels: gemm_4x8_acc simd == scalar for M 1–9, every nr, K 0–17", test_gemm_4x8_accumulate_matches_scalar },
@@ -534,7 +571,7 @@ TEST_TABLE(kernel_tests) = {
     { "kernels: cnn_pack_panels_t packs the transpose", test_pack_panels_t },
     { "backward: conv2d gradients (kernel, bias, input) = their definition, scalar and simd", test_conv2d_backward_against_definition },
     { "backward: dense gradients = their definition, batches 1–70, scalar and simd", test_dense_backward_against_definition },
-    { "kernels: pool2d simd == scalar, channels 1–9, valid/same/explicit, dilation, countIncludePad", test_pool2d_matches_scalar },
+    { "kernels: pool2d and its backward simd == scalar, channels 1–9, valid/same/explicit, dilation, countIncludePad, ties", test_pool2d_matches_scalar },
     { "kernels: dw_acc simd == scalar at tail sizes, 1–9 taps", test_dw_acc_matches_scalar },
     { "kernels: cnn_use_simd switches the table", test_switch_selects_table },
     TEST_END,
