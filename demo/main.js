@@ -4,6 +4,8 @@
 // drawing pad (28×28×1 models), an image resized to its input, or random input. Uses only the
 // package's public API ('wasm-cnn').
 import { engineInfo, loadDigitModel, loadModel, preprocessDigit } from 'wasm-cnn';
+import { explainCell } from './explain.js';
+import { renderExplanation } from './explain-view.js';
 
 const $ = (id) => document.getElementById(id);
 const pad = $('pad');
@@ -98,6 +100,9 @@ let engineLine = '';
 let bars = [];
 let layerViews = [];
 let loadToken = 0; // a newer open (or "back") makes older ones drop their result
+let lastActs = null; // every layer's output for lastInput (model.activations())
+let selected = null; // the explained cell: { index, y, x, c }
+let sample = null; // the MNIST sample on the pad: { index, label }, until the pad is drawn on
 
 // For tests and the curious: the model the page runs and the last input it gave it.
 window.demo = {
@@ -137,6 +142,8 @@ function install(model, { builtin = false, file = null } = {}) {
   const [h, w, c] = model.inputShape;
   const outputs = model.outputShape.length === 1 ? model.outputShape[0] : 0;
   const metaLabels = Array.isArray(model.metadata.labels) ? model.metadata.labels : [];
+  selected = null;
+  sample = null;
   current = {
     builtin,
     file,
@@ -158,19 +165,21 @@ function install(model, { builtin = false, file = null } = {}) {
   buildLayerViews();
   buildFilters();
   setInputMode();
+  resetExplain();
   showEmpty();
   if (current.padMode) predictPad(); // the pad may hold a drawing already
   else if (lastImage && (c === 1 || c === 3)) runImage();
 }
 
 function statusLine() {
-  if (current.builtin) return 'Running the digit model this package ships (LeNet-5 trained on MNIST).';
+  if (current.builtin) return `Running the digit model this package ships (${plural(net.layers.length, 'layer')}, trained on MNIST; its summary is below).`;
   const [h, w, c] = net.inputShape;
   return `Opened ${current.file}: “${current.name}”, ${plural(net.layers.length, 'layer')}, input ${h} × ${w} × ${c}, ` +
     `${plural(net.paramCount, 'parameter')}${net.isGraph ? ', a graph (branches or skip connections)' : ''}.`;
 }
 
 // Output bars: the digit model shows its 10 classes in order; other models their top 5.
+const UNSURE = 0.6;
 function buildBars() {
   const box = $('bars');
   box.replaceChildren();
@@ -186,6 +195,12 @@ function buildBars() {
     row.innerHTML = '<span class="label"></span><div class="track"><div class="fill"></div></div><span class="pct">–</span>';
     const label = row.querySelector('.label');
     label.textContent = builtin ? current.labels[i] : '';
+    row.dataset.cls = String(i);
+    row.title = 'Click: how this output is computed';
+    row.addEventListener('click', () => {
+      if (!lastInput) return;
+      select({ index: net.layers.length - 1, y: 0, x: 0, c: Number(row.dataset.cls) });
+    });
     box.append(row);
     return { row, label, fill: row.querySelector('.fill'), pct: row.querySelector('.pct') };
   });
@@ -222,10 +237,20 @@ function showOutput(y) {
   const { p, kind } = readOutput(y);
   let best = 0;
   for (let i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
-  $('prediction').textContent = labels[best];
-  $('prediction').classList.toggle('long', labels[best].length > 2);
   const pct = (v) => `${(v * 100).toFixed(1)}%`;
-  $('confidence').textContent = kind === 'probabilities' ? `${pct(p[best])} sure` : kind === 'sigmoid' ? `${pct(p[best])} (sigmoid score)` : `${pct(p[best])} after a softmax`;
+  let second = best === 0 ? 1 : 0;
+  for (let i = 0; i < p.length; i++) if (i !== best && p[i] > p[second]) second = i;
+  // A softmax always names a class; below 60 % the page says it is not sure instead.
+  const unsure = kind !== 'sigmoid' && p.length > 1 && p[best] < UNSURE;
+  $('prediction').textContent = unsure ? '?' : labels[best];
+  $('prediction').classList.toggle('long', !unsure && labels[best].length > 2);
+  const sure = kind === 'probabilities' ? `${pct(p[best])} sure` : kind === 'sigmoid' ? `${pct(p[best])} (sigmoid score)` : `${pct(p[best])} after a softmax`;
+  $('confidence').textContent = unsure ? `not sure: ${labels[best]} or ${labels[second]}? (${pct(p[best])}, ${pct(p[second])})` : sure;
+  const verdict = $('pad-verdict');
+  verdict.hidden = !current.padMode;
+  verdict.textContent = unsure ? `${labels[best]} or ${labels[second]}?` : `${labels[best]} · ${pct(p[best])}`;
+  verdict.classList.toggle('unsure', unsure);
+  root.dataset.predicted = labels[best];
   if (builtin) {
     bars.forEach((b, i) => {
       b.fill.style.width = pct(p[i]);
@@ -238,6 +263,7 @@ function showOutput(y) {
   const order = Array.from(p.keys()).sort((a, b) => p[b] - p[a]).slice(0, bars.length);
   order.forEach((k, i) => {
     const b = bars[i];
+    b.row.dataset.cls = String(k);
     b.label.textContent = labels[k];
     b.label.title = `class ${k}${labels[k] !== String(k) ? ` (${labels[k]})` : ''}`;
     b.fill.style.width = pct(p[k]);
@@ -252,8 +278,10 @@ function showOutput(y) {
 }
 
 // One block per layer: title, shape, parameters, its maps (at most 16 channels) and its legend.
-const MAP_PX = { 28: 56, 14: 56, 10: 50, 5: 40 };
+// Small maps are drawn large enough to read and to click a cell of (a 5 × 5 map at 50 px).
+const MAP_PX = { 28: 64, 14: 60, 10: 60, 7: 56, 5: 50 };
 const MAX_CHANNELS = 16;
+const MAX_STRIP_LABELS = 32;
 
 function buildLayerViews() {
   $('activations').replaceChildren();
@@ -271,12 +299,15 @@ function buildLayerViews() {
     box.querySelector('.shape').textContent = `output [${layer.outputShape.join(' × ')}] · ${plural(layer.params, 'parameter')}${from}`;
     const maps = box.querySelector('.maps');
     const canvases = [];
+    const wraps = [];
     const [h, w, c] = layer.outputShape;
     const asMaps = layer.outputShape.length === 3 && h * w > 1;
     if (asMaps) {
-      const base = MAP_PX[Math.max(h, w)] ?? Math.max(36, Math.min(64, Math.max(h, w) * 2));
+      const base = MAP_PX[Math.max(h, w)] ?? Math.max(48, Math.min(96, Math.max(h, w) * 3));
       const shown = Math.min(c, MAX_CHANNELS);
       for (let ch = 0; ch < shown; ch++) {
+        const wrap = document.createElement('span');
+        wrap.className = 'mapwrap';
         const cv = document.createElement('canvas');
         cv.className = 'map';
         cv.style.width = `${Math.round((base * w) / Math.max(h, w))}px`;
@@ -284,8 +315,14 @@ function buildLayerViews() {
         cv.setAttribute('role', 'img');
         cv.setAttribute('aria-label', `${layer.name}, channel ${ch + 1} of ${c}`);
         cv.dataset.label = `${layer.name} · channel ${ch + 1}/${c} · ${w}×${h}`;
-        maps.append(cv);
+        cv.dataset.layer = String(i);
+        cv.dataset.ch = String(ch);
+        const marks = document.createElement('div');
+        marks.className = 'marks';
+        wrap.append(cv, marks);
+        maps.append(wrap);
         canvases.push(cv);
+        wraps.push(marks);
       }
       if (shown < c) {
         const note = document.createElement('span');
@@ -295,13 +332,33 @@ function buildLayerViews() {
       }
     } else {
       const n = layer.outputShape.reduce((a, b) => a * b, 1);
+      const wrap = document.createElement('div');
+      wrap.className = 'strip-wrap';
       const cv = document.createElement('canvas');
       cv.className = 'strip';
       cv.setAttribute('role', 'img');
       cv.setAttribute('aria-label', `${layer.name}: ${plural(n, 'value')}`);
       cv.dataset.label = `${layer.name} · ${plural(n, 'value')}`;
-      maps.append(cv);
+      cv.dataset.layer = String(i);
+      const marks = document.createElement('div');
+      marks.className = 'marks';
+      wrap.append(cv, marks);
+      if (n <= MAX_STRIP_LABELS) {
+        // each element labelled: the classes for the output, indices elsewhere
+        const labels = document.createElement('div');
+        labels.className = 'strip-labels';
+        labels.dataset.testid = 'strip-labels';
+        labels.style.gridTemplateColumns = `repeat(${n}, 1fr)`;
+        for (let k = 0; k < n; k++) {
+          const span = document.createElement('span');
+          span.textContent = i === last && current.outputs === n ? current.labels[k] : String(k);
+          labels.append(span);
+        }
+        wrap.append(labels);
+      }
+      maps.append(wrap);
       canvases.push(cv);
+      wraps.push(marks);
       if (i === last && current.outputs) {
         const note = document.createElement('span');
         note.className = 'layer-meta';
@@ -311,12 +368,13 @@ function buildLayerViews() {
       }
     }
     $('activations').append(box);
-    return { asMaps, canvases, legendCanvas: box.querySelector('.legend canvas'), hi: box.querySelector('.hi'), lo: box.querySelector('.lo') };
+    return { asMaps, canvases, marks: wraps, legendCanvas: box.querySelector('.legend canvas'), hi: box.querySelector('.hi'), lo: box.querySelector('.lo') };
   });
 }
 
 function showActivations() {
-  for (const a of net.activations()) {
+  lastActs = net.activations();
+  for (const a of lastActs) {
     const view = layerViews[a.index];
     if (!view) continue;
     const scale = scaleFor(a.data);
@@ -383,10 +441,11 @@ function setInputMode() {
   const [h, w, c] = net.inputShape;
   const { padMode } = current;
   $('pad-input').hidden = !padMode;
+  $('samples-block').hidden = !padMode;
   $('image-input').hidden = padMode;
   $('draw-title').textContent = padMode ? 'Draw a digit' : 'Give it an image';
   $('input-grid').classList.toggle('grid', h === 28 && w === 28);
-  input28.style.height = `${Math.round((168 * h) / w)}px`;
+  input28.style.height = `${Math.round((112 * h) / w)}px`;
   input28.setAttribute('aria-label', `The ${h} by ${w} input the model sees`);
   $('input-note').textContent = padMode ? PAD_NOTE : describeInput();
   $('image-note').textContent = c === 1 || c === 3
@@ -410,20 +469,38 @@ function showInputView(x) {
 
 /** Runs the model on x and shows everything: output, input view, activations. */
 function run(x, prepMs, prepWhat) {
-  const t1 = performance.now();
   let y;
+  let ms;
+  let runs = 1;
   try {
+    const t1 = performance.now();
     y = net.predict(x);
+    ms = performance.now() - t1;
+    // Browsers round the clock (to 0.1 ms or coarser): a run shorter than 2 ms is timed again
+    // over enough repeats (same input, same result) to make the average meaningful.
+    if (ms < 2) {
+      const t2 = performance.now();
+      let t3 = t2;
+      runs = 0;
+      while (t3 - t2 < 4 && runs < 200) {
+        net.predict(x, y);
+        runs++;
+        t3 = performance.now();
+      }
+      ms = (t3 - t2) / runs;
+    }
   } catch (err) {
     showError(`“${current.name}” could not run`, err.message);
     return;
   }
-  const t2 = performance.now();
   lastInput = x;
   showOutput(y);
-  $('timing').textContent = `inference ${(t2 - t1).toFixed(2)} ms${prepWhat ? ` · ${prepWhat} ${prepMs.toFixed(2)} ms` : ''}`;
+  $('timing').textContent = `inference ${ms < 0.1 ? ms.toFixed(3) : ms.toFixed(2)} ms${runs > 1 ? ` (mean of ${runs} runs)` : ''}${prepWhat ? ` · ${prepWhat} ${prepMs.toFixed(2)} ms` : ''}`;
   showInputView(x);
   showActivations();
+  showSaliency(x, y);
+  if (selected) explainSelected();
+  showTruth();
   count('runs');
 }
 
@@ -675,6 +752,9 @@ function sizePad() {
 }
 
 function clearPad() {
+  sample = null;
+  delete root.dataset.sample;
+  if (current.padMode) $('input-note').textContent = PAD_NOTE;
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, pad.width, pad.height);
   showEmpty();
@@ -701,6 +781,11 @@ function stroke(from, mid, to) {
 
 pad.addEventListener('pointerdown', (e) => {
   e.preventDefault();
+  if (sample) {
+    sample = null; // drawing over a sample: the pad is read from now on
+    delete root.dataset.sample;
+    $('input-note').textContent = PAD_NOTE;
+  }
   pad.setPointerCapture(e.pointerId);
   drawing = true;
   const p = toPad(e);
@@ -767,7 +852,8 @@ async function showSamples() {
     paint(cv, bytes, 28, 28, 1, 0, (v) => [v, v, v]);
     btn.append(cv);
     btn.addEventListener('click', () => {
-      // The sample, as black ink on the white pad, scaled to fill it like a drawing would.
+      // The sample is fed as the 28×28 image it is (MNIST's own preprocessing is already in it);
+      // the pad shows it enlarged, black on white. Drawing on the pad afterwards reads the pad.
       const img = new ImageData(28, 28);
       for (let i = 0; i < 784; i++) {
         const v = 255 - bytes[i];
@@ -778,7 +864,10 @@ async function showSamples() {
       tmp.getContext('2d').putImageData(img, 0, 0);
       ctx.imageSmoothingEnabled = true;
       ctx.drawImage(tmp, 0, 0, pad.width, pad.height);
-      predictPad();
+      sample = { index: s.index, label: s.label };
+      root.dataset.sample = String(s.index);
+      run(Float32Array.from(bytes, (v) => v / 255), 0, '');
+      $('input-note').textContent = `MNIST test image ${s.index} as it is (28 × 28, white on black, /255): no preprocessing.`;
     });
     $('samples').append(btn);
   }
@@ -787,6 +876,13 @@ async function showSamples() {
 // ─── Prediction and its views ──────────────────────────────────────────────────────────────
 function showEmpty() {
   lastInput = null;
+  lastActs = null;
+  $('pad-verdict').hidden = true;
+  delete root.dataset.predicted;
+  showTruth();
+  clearMarks();
+  $('saliency').hidden = true;
+  if (selected) $('explain').replaceChildren(Object.assign(document.createElement('p'), { className: 'note', textContent: `${net.layers[selected.index].name}: draw something to see this cell computed.` }));
   $('prediction').textContent = '–';
   $('prediction').classList.remove('long');
   $('confidence').textContent = current.padMode ? 'draw something' : 'give it an image, or random input';
@@ -826,6 +922,210 @@ function predictPad() {
   run(x, t1 - t0, 'preprocessing');
 }
 
+// ─── Explain a cell: its arithmetic (explain.js), the window it reads, its receptive field ──
+function resetExplain() {
+  $('explain').replaceChildren(Object.assign(document.createElement('p'), {
+    className: 'note',
+    textContent: 'Click or tap any cell of any map (or a bar, or a strip) to see how the layer computed it from its input: the window, the filter, the products, their sum, the bias and the activation. Arrow keys move the cell.',
+  }));
+}
+
+/** (h, w, c) of a layer's output or of the input; vectors are 1 × 1 × n. */
+const dims = (shape) => (shape.length === 3 ? shape : [1, 1, shape[0]]);
+
+function select(cell) {
+  const [h, w, c] = dims(net.layers[cell.index].outputShape);
+  selected = { index: cell.index, y: Math.min(h - 1, Math.max(0, cell.y)), x: Math.min(w - 1, Math.max(0, cell.x)), c: Math.min(c - 1, Math.max(0, cell.c)) };
+  explainSelected();
+  count('explains');
+}
+
+function explainSelected() {
+  if (!lastActs || !lastInput) return;
+  let ex;
+  try {
+    ex = explainCell(net, lastActs, lastInput, selected.index, selected);
+  } catch (err) {
+    $('explain').replaceChildren(Object.assign(document.createElement('p'), { className: 'note', textContent: err.message }));
+    clearMarks();
+    return;
+  }
+  const last = selected.index === net.layers.length - 1 && current.outputs ? current.labels : null;
+  renderExplanation($('explain'), ex, { labels: last });
+  root.dataset.explained = `${ex.layer.name}:${ex.cell.y},${ex.cell.x},${ex.cell.c}`;
+  drawMarks(ex);
+}
+
+function clearMarks() {
+  for (const m of document.querySelectorAll('.mark')) m.remove();
+}
+
+/** A box (inclusive cell bounds, clipped) on an h × w map's marks layer. */
+function mark(layerEl, box, h, w, cls) {
+  const y0 = Math.max(0, box.y0);
+  const x0 = Math.max(0, box.x0);
+  const y1 = Math.min(h - 1, box.y1);
+  const x1 = Math.min(w - 1, box.x1);
+  if (y0 > y1 || x0 > x1 || !layerEl) return;
+  const m = document.createElement('div');
+  m.className = `mark ${cls}`;
+  Object.assign(m.style, { left: `${(x0 / w) * 100}%`, top: `${(y0 / h) * 100}%`, width: `${((x1 - x0 + 1) / w) * 100}%`, height: `${((y1 - y0 + 1) / h) * 100}%` });
+  layerEl.append(m);
+}
+
+/** Marks on the maps of `name` (a layer or the input) for channel ch (or all channels shown). */
+function markSource(name, box, ch, cls) {
+  if (name === 'input') {
+    const [h, w] = dims(net.inputShape);
+    mark($('input-marks'), box, h, w, cls);
+    return;
+  }
+  const i = net.layers.findIndex((l) => l.name === name);
+  const view = layerViews[i];
+  if (!view) return;
+  const [h, w, c] = dims(net.layers[i].outputShape);
+  if (!view.asMaps) {
+    // a strip: element positions along its width
+    const n = h * w * c;
+    const at = (box.y0 * w + box.x0) * c + (ch ?? 0);
+    mark(view.marks[0], { y0: 0, y1: 0, x0: at, x1: at }, 1, n, cls);
+    return;
+  }
+  const chans = ch === null ? view.marks.map((_, k) => k) : [ch];
+  for (const k of chans) if (view.marks[k]) mark(view.marks[k], box, h, w, cls);
+}
+
+function drawMarks(ex) {
+  clearMarks();
+  const { y, x, c } = ex.cell;
+  const view = layerViews[ex.index];
+  const [h, w, C] = dims(ex.layer.outputShape);
+  if (view.asMaps) mark(view.marks[c], { y0: y, y1: y, x0: x, x1: x }, h, w, 'cell');
+  else mark(view.marks[0], { y0: 0, y1: 0, x0: (y * w + x) * C + c, x1: (y * w + x) * C + c }, 1, h * w * C, 'cell');
+  const cellBox = { y0: y, y1: y, x0: x, x1: x };
+  const src = ex.sources[0]?.name;
+  switch (ex.kind) {
+    case 'conv2d':
+    case 'depthwiseconv2d':
+      for (const ch of ex.perChannel) markSource(src, ex.win, ch.channel, 'window');
+      break;
+    case 'maxpool2d':
+    case 'avgpool2d':
+      markSource(src, ex.win, c, 'window');
+      break;
+    case 'globalavgpool2d':
+    case 'globalmaxpool2d':
+      markSource(src, { y0: 0, y1: 1e9, x0: 0, x1: 1e9 }, c, 'window');
+      break;
+    case 'concat':
+      markSource(ex.sources[ex.from].name, cellBox, ex.channel, 'window');
+      break;
+    case 'flatten':
+      markSource(src, { y0: ex.iy, y1: ex.iy, x0: ex.ix, x1: ex.ix }, ex.ic, 'window');
+      break;
+    case 'zeropad2d':
+      if (!ex.pad) markSource(src, { y0: ex.iy, y1: ex.iy, x0: ex.ix, x1: ex.ix }, c, 'window');
+      break;
+    case 'dense':
+      break; // every input value: the table lists the largest contributions
+    default:
+      for (const s of ex.sources) markSource(s.name, s.shape.length === 3 ? cellBox : { y0: 0, y1: 0, x0: 0, x1: 0 }, s.shape.length === 3 ? c : c, 'window');
+  }
+  if (ex.receptive && net.inputShape.length === 3) {
+    const [ih, iw] = net.inputShape;
+    mark($('input-marks'), ex.receptive, ih, iw, 'field');
+  }
+}
+
+// Arrow keys move the selected cell (rows and columns of a map; elements of a vector).
+window.addEventListener('keydown', (e) => {
+  if (!selected || !lastInput || !/^Arrow/.test(e.key) || e.target.closest?.('input, textarea, select')) return;
+  const shape = net.layers[selected.index].outputShape;
+  const next = { ...selected };
+  if (shape.length === 3 && shape[0] * shape[1] > 1) {
+    if (e.key === 'ArrowLeft') next.x--;
+    if (e.key === 'ArrowRight') next.x++;
+    if (e.key === 'ArrowUp') next.y--;
+    if (e.key === 'ArrowDown') next.y++;
+  } else {
+    next.c += e.key === 'ArrowLeft' || e.key === 'ArrowUp' ? -1 : 1;
+  }
+  e.preventDefault();
+  select(next);
+});
+
+// ─── Saliency: the input gradient of the predicted class, over the input ──────────────────
+let saliencyOn = false;
+$('saliency-on').addEventListener('change', (e) => {
+  saliencyOn = e.target.checked;
+  $('saliency-note').hidden = !saliencyOn;
+  if (lastInput) run(lastInput, 0, '');
+  else $('saliency').hidden = true;
+});
+
+/**
+ * For a model with a class vector: s = ∂ log p_best / ∂x (softmax models, gradients() with the
+ * cross-entropy of the predicted class), or ∂ y_best / ∂x up to a factor (others: the mean
+ * squared error against y + e_best), drawn red (> 0) / blue (< 0) over the input in grey.
+ */
+function showSaliency(x, y) {
+  const cv = $('saliency');
+  if (!saliencyOn || !current.outputs) {
+    cv.hidden = true;
+    return;
+  }
+  let best = 0;
+  for (let i = 1; i < y.length; i++) if (y[i] > y[best]) best = i;
+  const last = net.layers[net.layers.length - 1];
+  let g;
+  try {
+    if (last.activation === 'softmax') g = net.gradients(x, Int32Array.of(best), 1, { loss: 'crossentropy' });
+    else {
+      const t = Float32Array.from(y);
+      t[best] += 1;
+      g = net.gradients(x, t, 1, { loss: 'mse' });
+    }
+  } catch (err) {
+    cv.hidden = true;
+    $('saliency-note').textContent = `Saliency is not available for this model: ${err.message}`;
+    return;
+  }
+  const [h, w, c] = dims(net.inputShape);
+  const s = new Float32Array(h * w);
+  for (let i = 0; i < h * w; i++) for (let k = 0; k < c; k++) s[i] -= g.input[i * c + k];
+  let m = 0;
+  for (const v of s) m = Math.max(m, Math.abs(v));
+  const grey = (i) => {
+    let v = 0;
+    for (let k = 0; k < c; k++) v += x[i * c + k];
+    return Math.max(0, Math.min(1, v / c)) * 110;
+  };
+  paintRGB(cv, h, w, (i) => {
+    const t = m ? s[i] / m : 0;
+    const a = Math.min(1, Math.abs(t) * 1.5);
+    const base = grey(i);
+    const [r, gg, b] = t >= 0 ? [255, 70, 50] : [60, 140, 255];
+    return [base + (r - base) * a, base + (gg - base) * a, base + (b - base) * a];
+  });
+  cv.hidden = false;
+  cv.dataset.max = String(m);
+  root.dataset.saliency = String(best);
+}
+
+/** The true label of a sample beside the prediction. */
+function showTruth() {
+  const box = $('truth');
+  if (!sample || !lastInput || !current.padMode) {
+    box.hidden = true;
+    return;
+  }
+  const read = root.dataset.predicted;
+  const right = read === String(sample.label);
+  box.hidden = false;
+  box.textContent = `MNIST test image ${sample.index}: its label is ${sample.label}${right ? ' ✓' : `, read as ${read ?? '?'}`}`;
+  box.className = `truth ${right ? 'right' : 'wrong'}`;
+}
+
 // ─── Enlarge a map on hover or tap ─────────────────────────────────────────────────────────
 const zoomCanvas = $('zoom-canvas');
 function showZoom(cv, e) {
@@ -847,8 +1147,20 @@ $('activations').addEventListener('pointerout', (e) => {
   if (e.target.matches?.('canvas.map, canvas.strip')) zoom.hidden = true;
 });
 $('activations').addEventListener('click', (e) => {
-  if (e.target.matches?.('canvas.map, canvas.strip')) showZoom(e.target, e);
-  else zoom.hidden = true;
+  const cv = e.target;
+  if (!cv.matches?.('canvas.map, canvas.strip')) {
+    zoom.hidden = true;
+    return;
+  }
+  zoom.hidden = true; // a click selects the cell: its explanation replaces the enlargement
+  if (!lastInput) return;
+  const index = Number(cv.dataset.layer);
+  const r = cv.getBoundingClientRect();
+  const fx = Math.min(0.9999, Math.max(0, (e.clientX - r.left) / r.width));
+  const fy = Math.min(0.9999, Math.max(0, (e.clientY - r.top) / r.height));
+  const [h, w, c] = net.layers[index].outputShape;
+  if (cv.matches('canvas.map')) select({ index, y: Math.floor(fy * h), x: Math.floor(fx * w), c: Number(cv.dataset.ch) });
+  else select({ index, y: 0, x: 0, c: Math.floor(fx * (net.layers[index].outputShape.length === 3 ? h * w * c : h)) });
 });
 
 // ─── Start ─────────────────────────────────────────────────────────────────────────────────
