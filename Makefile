@@ -159,8 +159,9 @@ test: setup all
 setup:
 	@bash tests/setup.sh
 
-# JSON model definitions in C (tools/model-h.js): LeNet-5 (models/lenet5.json) for the C tests
-# and the trainer, the shipped digit model's architecture (models/digits-net.json) for the trainer.
+# JSON model definitions in C (tools/model-h.js): LeNet-5 (models/lenet5.json, the shipped digit
+# model's architecture) for the C tests and the trainer; a batch-norm candidate for the digit
+# model (models/digits-net.json, train-digits --arch digits) for the trainer.
 build/lenet5.h: models/lenet5.json tools/model-h.js js/layers.js js/abi.js
 	@mkdir -p build
 	node tools/model-h.js models/lenet5.json LENET > $@.tmp && mv $@.tmp $@

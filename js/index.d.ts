@@ -444,7 +444,7 @@ export declare function preprocessDigit(
   options?: { polarity?: 'auto' | 'light-on-dark' | 'dark-on-light'; threshold?: number },
 ): PreprocessedDigit;
 
-/** The digit model wasm-cnn ships (LeNet-5 with batch norm, models/digits-net.json, trained on MNIST; see models/digits-report.md). */
+/** The digit model wasm-cnn ships (LeNet-5 on MNIST; see models/digits-report.md). */
 export declare function loadDigitModel(): Promise<Model>;
 export declare function engineInfo(): Promise<{
   version: string;

