@@ -450,8 +450,15 @@ CNN_TRAINING_ONLY static void relu_backward_wasmsimd(float *d, const float *y, s
     for (; j < n; j++) d[j] = y[j] > 0.0f ? d[j] : 0.0f;
 }
 
-/* (not turned into a call of this build's slow memset: see the kernel table) */
-CNN_TRAINING_ONLY __attribute__((no_builtin("memset"))) static void zero_wasmsimd(float *x, size_t n) {
+/* clang would turn this loop into a call of memset, which this build (no bulk memory) runs as a
+ * byte-and-word loop; no_builtin keeps the vector stores (gcc, the native tests' compiler, has
+ * no such attribute and needs none). */
+#if defined(__clang__)
+#define CNN_NO_MEMSET_CALL __attribute__((no_builtin("memset")))
+#else
+#define CNN_NO_MEMSET_CALL
+#endif
+CNN_TRAINING_ONLY CNN_NO_MEMSET_CALL static void zero_wasmsimd(float *x, size_t n) {
     const v128_t zero = wasm_f32x4_splat(0.0f);
     size_t j = 0;
     for (; j + 16 <= n; j += 16) {
