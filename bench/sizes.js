@@ -110,9 +110,24 @@ export function engineSizes() {
   return out;
 }
 
+/** What an app that imports only loadModel (and predicts) ships of an entry, once bundled and
+ * minified by esbuild (it drops the exports the app does not use): gzip bytes. */
+export async function appSize(entry) {
+  const { build } = await import('esbuild');
+  const app = `import { loadModel } from ${JSON.stringify(join(ROOT, entry))};\n` +
+    'loadModel(new Uint8Array(0)).then((m) => console.log(m.predict(new Float32Array(m.inputSize))));\n';
+  const out = await build({ stdin: { contents: app, resolveDir: ROOT }, bundle: true, minify: true, format: 'esm', target: 'es2020',
+    external: ['./import/onnx.js', './import/tfjs.js'], write: false, logLevel: 'silent' });
+  return gz(out.outputFiles[0].contents);
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === resolve(ROOT, 'bench', 'sizes.js')) {
   const w = engineSizes()['wasm-cnn'];
   for (const [name, m] of [['full', w], ['infer', w.infer], ['sources', w.source]]) {
     console.log(`${name}: ${(m.gzipSum / 1024).toFixed(1)} KiB gzip (${m.gzipSum} bytes; raw ${m.raw}) — ${m.what}`);
+  }
+  for (const entry of ['dist/wasm-cnn.js', 'dist/infer.js']) {
+    const bytes = await appSize(entry);
+    console.log(`an app importing only loadModel from ${entry}, bundled by esbuild: ${(bytes / 1024).toFixed(1)} KiB gzip (${bytes} bytes)`);
   }
 }
