@@ -48,18 +48,22 @@ test('metadata says what the model expects; the raw file is exported too', async
   net.dispose();
 });
 
-test('the shipped model is a version-1 file of models/lenet5.json, and saves as version 2 with the same outputs', async () => {
+test('the shipped model is models/lenet5.json; the version-1 LeNet-5 file it replaced (bench/lenet5-mnist.wcnn) still loads and saves as version 2 with the same outputs', async () => {
   const { createModel } = await import('wasm-cnn');
   const { LENET } = await import('../fixtures.js');
-  const file = readFileSync(new URL('../../models/digits.wcnn', import.meta.url));
-  expect(new DataView(file.buffer, file.byteOffset).getUint32(8, true)).toBe(1); // written before version 2
-  const net = await loadModel(new Uint8Array(file));
   const fresh = await createModel({ input: [28, 28, 1], layers: LENET, seed: 1 });
   const arch = (m) => m.config().layers.map(({ name: _n, ...rest }) => rest);
-  expect(arch(net)).toEqual(arch(fresh));
-  const again = await loadModel(net.save());
   const x = new Float32Array(784 * 4);
   for (let i = 0; i < x.length; i++) x[i] = images[16 + i] / 255;
-  expect(Array.from(again.predictBatch(x, 4))).toEqual(Array.from(net.predictBatch(x, 4)));
-  for (const m of [net, fresh, again]) m.dispose();
+  for (const [path, version] of [['../../models/digits.wcnn', 2], ['../../bench/lenet5-mnist.wcnn', 1]]) {
+    const file = readFileSync(new URL(path, import.meta.url));
+    expect(new DataView(file.buffer, file.byteOffset).getUint32(8, true)).toBe(version);
+    const net = await loadModel(new Uint8Array(file));
+    expect(arch(net)).toEqual(arch(fresh));
+    const again = await loadModel(net.save());
+    expect(new DataView(again.save().buffer).getUint32(8, true)).toBe(2);
+    expect(Array.from(again.predictBatch(x, 4))).toEqual(Array.from(net.predictBatch(x, 4)));
+    for (const m of [net, again]) m.dispose();
+  }
+  fresh.dispose();
 });
