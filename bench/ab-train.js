@@ -1,7 +1,7 @@
 // bench/ab-train.js — A/B of two builds' training step (cnn_model_train_step), interleaved in
 // one process, as bench/ab.js does for forward passes.
 //
-//   node bench/ab-train.js A.wasm B.wasm [batch=32] [model=models/digits.wcnn]
+//   node bench/ab-train.js A.wasm B.wasm [batch=32] [model=bench/lenet5-mnist.wcnn]
 //
 // Both modules load the same model, take SGD (learning rate 0.01, no momentum, cross-entropy)
 // through cnn_model_set_optimizer and train on the same batches: real MNIST training images
@@ -19,13 +19,13 @@ import { OPTIMIZER } from '../js/abi.js';
 
 const [fileA, fileB, batchArg, modelArg] = process.argv.slice(2);
 if (!fileA || !fileB) {
-  console.error('usage: node bench/ab-train.js A.wasm B.wasm [batch=32] [model=models/digits.wcnn]');
+  console.error('usage: node bench/ab-train.js A.wasm B.wasm [batch=32] [model=bench/lenet5-mnist.wcnn]');
   process.exit(2);
 }
 const n = Number(batchArg || 32);
 if (!Number.isInteger(n) || n < 1) throw new Error(`batch must be a positive integer, got ${batchArg}`);
 const ROUNDS = Number(process.env.ROUNDS ?? 30), STEPS = Number(process.env.STEPS ?? 20);
-const model = readFileSync(modelArg || new URL('../models/digits.wcnn', import.meta.url));
+const model = readFileSync(modelArg || new URL('./lenet5-mnist.wcnn', import.meta.url));
 
 // ─── Data: POOL images and labels, cycled batch by batch ──────────────────────────────────
 const POOL = n * STEPS;

@@ -1,6 +1,6 @@
 // bench/ab.js — A/B of two builds of the engine's wasm on one model, interleaved in one process.
 //
-//   node bench/ab.js A.wasm B.wasm [batch=64] [model=models/digits.wcnn]
+//   node bench/ab.js A.wasm B.wasm [batch=64] [model=bench/lenet5-mnist.wcnn]
 //
 // For kernel work: build a variant (make web/wasm-cnn.wasm, copy it aside), change the C, build
 // again, and compare. Both modules run in this process, their measurements alternate round by
@@ -11,12 +11,12 @@ import { readFileSync } from 'node:fs';
 
 const [fileA, fileB, batchArg, modelArg] = process.argv.slice(2);
 if (!fileA || !fileB) {
-  console.error('usage: node bench/ab.js A.wasm B.wasm [batch=64] [model=models/digits.wcnn]');
+  console.error('usage: node bench/ab.js A.wasm B.wasm [batch=64] [model=bench/lenet5-mnist.wcnn]');
   process.exit(2);
 }
 const n = Number(batchArg || 64);
 if (!Number.isInteger(n) || n < 1) throw new Error(`batch must be a positive integer, got ${batchArg}`);
-const model = readFileSync(modelArg || new URL('../models/digits.wcnn', import.meta.url));
+const model = readFileSync(modelArg || new URL('./lenet5-mnist.wcnn', import.meta.url));
 
 async function instantiate(file) {
   const { instance } = await WebAssembly.instantiate(readFileSync(file), { env: { emscripten_notify_memory_growth() {} } });

@@ -1,22 +1,25 @@
 // bench/engines.js — the inference benchmark's engines behind one interface.
 //
-//   const e = await ENGINES['tfjs-wasm'].create({ modelBytes, weights, onnxBytes });
-//   e.predict(image)        → Float32Array(10)        (a Promise for async engines: e.async)
-//   e.predictBatch(x, n)    → Float32Array(n · 10)    (idem)
-//   e.memory()              → { wasmBytes, note }      WebAssembly memory in use, if known
+//   const e = await ENGINES['tfjs-wasm'].create({ spec, modelBytes, onnxBytes });
+//   e.predict(image)        → Float32Array(outputs)      (a Promise for async engines: e.async)
+//   e.predictBatch(x, n)    → Float32Array(n · outputs)  (idem)
+//   e.memory()              → { wasmBytes, note }         WebAssembly memory in use, if known
 //   e.version, e.detail     what runs (package versions, backend, wasm build)
 //
-// Every engine's package is imported inside create(), so timing create() from a fresh worker
-// measures import + wasm compile + model build + weights. Each call does the engine's own
-// per-call work: tensor creation, copies in and out, dataSync()/await, disposal.
+// spec is a zoo model (bench/zoo.js modelSpec: resolved layers + weights), modelBytes its
+// wasm-cnn file, onnxBytes its ONNX form (bench/onnx-model.js). Every engine's package is
+// imported inside create(), so timing create() from a fresh worker measures import + wasm
+// compile + model build + weights. Each call does the engine's own per-call work: tensor
+// creation, copies in and out, dataSync()/await, disposal.
 //
-// Inputs are HWC float images (28×28×1); with one channel they are also NCHW images, which is
-// what the ONNX model takes.
+// Inputs are in the engine's `layout` (ENGINES[k].layout): HWC images for all but ORT, which
+// takes NCHW; the harness converts its images once, before anything is timed (a user feeds
+// the layout the model was made for).
 
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { INPUT, OUTPUT, tfLenet } from './lenet.js';
+import { tfjsModel } from './tfjs-model.js';
 
 const require = createRequire(import.meta.url);
 
@@ -95,9 +98,26 @@ async function createWasmCnn({ modelBytes }) {
   };
 }
 
+/** createPool(model file, { workers }): the batch split over that many workers (issue 12 §3). */
+async function createWasmCnnPool(workers, { modelBytes }) {
+  const api = await import('wasm-cnn');
+  const pool = await api.createPool(modelBytes, { workers });
+  if (pool.workers !== workers) throw new Error(`createPool: asked for ${workers} workers, has ${pool.workers}`);
+  const info = await api.engineInfo();
+  return {
+    async: true,
+    version: info.version,
+    detail: `'wasm-cnn' (dist/wasm-cnn.js) createPool(bytes, { workers: ${workers} }); await pool.predictBatch(x, n)`,
+    predict: (x) => pool.predictBatch(x, 1),
+    predictBatch: (x, n) => pool.predictBatch(x, n),
+    memory: async () => ({ wasmBytes: null, note: 'in the pool\'s workers' }),
+    dispose: () => pool.dispose(),
+  };
+}
+
 // ─── TensorFlow.js (layers API) ──────────────────────────────────────────────────────────
 
-async function createTfjs(backend, { weights }) {
+async function createTfjs(backend, { spec }) {
   const tf = require('@tensorflow/tfjs-core');
   const tfl = require('@tensorflow/tfjs-layers');
   tf.enableProdMode(); // production mode, as a page would ship (no debug checks, no Node banner)
@@ -116,14 +136,9 @@ async function createTfjs(backend, { weights }) {
   if (!(await tf.setBackend(backend))) throw new Error(`tfjs: setBackend('${backend}') failed`);
   await tf.ready();
   if (tf.getBackend() !== backend) throw new Error(`tfjs: backend is ${tf.getBackend()}, not ${backend}`);
-  const model = tfLenet(tfl);
-  const tensors = [];
-  for (const w of weights) tensors.push(tf.tensor(w.kernel, w.kernelShape), tf.tensor(w.bias, w.biasShape));
-  model.setWeights(tensors);
-  tf.dispose(tensors);
-  if (model.countParams() !== 61706) throw new Error(`tfjs: model has ${model.countParams()} parameters`);
+  const model = tfjsModel(tf, tfl, spec);
   const run = (x, n) => {
-    const input = tf.tensor4d(x, [n, 28, 28, 1]);
+    const input = tf.tensor4d(x, [n, ...spec.inputShape]);
     const y = model.predict(input);
     const out = y.dataSync();
     input.dispose();
@@ -141,9 +156,17 @@ async function createTfjs(backend, { weights }) {
   return {
     async: false,
     version: tf.version_core,
-    detail: `${detail}; layers API tf.sequential + setWeights; predict → dataSync()`,
+    detail: `${detail}; layers API, functional (bench/tfjs-model.js) + setWeights; predict → dataSync()`,
     predict: (x) => run(x, 1),
     predictBatch: run,
+    // milliseconds per kernel name over one call (tf.profile times each kernel the backend
+    // runs; the '…__op' entries are the ops around kernels, left out so nothing counts twice)
+    opProfile: async (x, n) => {
+      const p = await tf.profile(() => run(x, n));
+      const ms = {};
+      for (const k of p.kernels) if (!k.name.endsWith('__op')) ms[k.name] = (ms[k.name] ?? 0) + k.kernelTimeMs;
+      return ms;
+    },
     memory: async () => {
       const b = backend === 'wasm' ? watchedWasmBytes() : null;
       return { wasmBytes: b, note: backend === 'wasm' ? 'the backend module\'s WebAssembly.Memory' : `JS typed arrays (tf.memory(): ${(tf.memory().numBytes / 1024).toFixed(0)} KiB in tensors)` };
@@ -162,21 +185,24 @@ function statSize(file) {
 
 // ─── onnxruntime-web ─────────────────────────────────────────────────────────────────────
 
-async function createOrt(threads, { onnxBytes }) {
+async function createOrt(threads, { onnxBytes, spec }) {
   const ort = await import('onnxruntime-web'); // in Node: dist/ort.node.min.mjs (wasm EP only)
   ort.env.logLevel = 'error';
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
   const session = await ort.InferenceSession.create(onnxBytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   if (ort.env.wasm.numThreads !== threads) throw new Error(`onnxruntime-web: asked for ${threads} threads, runs ${ort.env.wasm.numThreads}`);
+  const [h, w, c] = spec.inputShape;
+  const [input] = session.inputNames;
+  const [output] = session.outputNames;
   const run = async (x, n) => {
-    const result = await session.run({ x: new ort.Tensor('float32', x, [n, 1, 28, 28]) });
-    return result.y.data;
+    const result = await session.run({ [input]: new ort.Tensor('float32', x, [n, c, h, w]) });
+    return result[output].data;
   };
   return {
     async: true,
     version: ort.env.versions?.web ?? pkgVersion('onnxruntime-web'),
-    detail: `onnxruntime-web ${ort.env.versions?.web}, wasm EP (ort-wasm-simd-threaded.wasm), numThreads ${threads}; ONNX built with onnx-proto ${pkgVersion('onnx-proto')}; predict → await session.run(), output .data`,
+    detail: `onnxruntime-web ${ort.env.versions?.web}, wasm EP (ort-wasm-simd-threaded.wasm), numThreads ${threads}; ONNX from bench/onnx-model.js (onnx-proto ${pkgVersion('onnx-proto')}); predict → await session.run(), output .data`,
     predict: (x) => run(x, 1),
     predictBatch: run,
     memory: async () => ({ wasmBytes: watchedWasmBytes(), note: 'the module\'s (shared) WebAssembly.Memory' }),
@@ -186,7 +212,9 @@ async function createOrt(threads, { onnxBytes }) {
 
 // ─── convnetjs ───────────────────────────────────────────────────────────────────────────
 
-async function createConvnetjs({ weights }) {
+async function createConvnetjs({ spec }) {
+  if (spec.key !== 'lenet5') throw new Error(`convnetjs: LeNet-5 only (its layers are written out below), not ${spec.key}`);
+  const weights = spec.weights.filter(Boolean); // conv1, conv2, dense1, dense2, dense3
   const convnetjs = require('convnetjs');
   const net = new convnetjs.Net();
   net.makeLayers([
@@ -223,20 +251,20 @@ async function createConvnetjs({ weights }) {
   const one = (x, out, at) => {
     input.w.set(x);
     const y = net.forward(input, false).w;
-    for (let k = 0; k < OUTPUT; k++) out[at + k] = y[k];
+    for (let k = 0; k < 10; k++) out[at + k] = y[k];
   };
   return {
     async: false,
     version: pkgVersion('convnetjs'),
     detail: `convnetjs ${pkgVersion('convnetjs')} (plain JavaScript, Float64Array volumes); one image at a time: input Vol filled, net.forward(), output copied to a Float32Array`,
     predict: (x) => {
-      const out = new Float32Array(OUTPUT);
+      const out = new Float32Array(10);
       one(x, out, 0);
       return out;
     },
     predictBatch: (x, n) => {
-      const out = new Float32Array(n * OUTPUT);
-      for (let i = 0; i < n; i++) one(x.subarray(i * INPUT, (i + 1) * INPUT), out, i * OUTPUT);
+      const out = new Float32Array(n * 10);
+      for (let i = 0; i < n; i++) one(x.subarray(i * 784, (i + 1) * 784), out, i * 10);
       return out;
     },
     memory: async () => ({ wasmBytes: null, note: 'JS typed arrays (no wasm)' }),
@@ -246,12 +274,17 @@ async function createConvnetjs({ weights }) {
 
 // ─── The list ────────────────────────────────────────────────────────────────────────────
 
-/** key → { label, create(ctx) }; wasm-cnn first (the reference for correctness and ratios). */
+/**
+ * key → { label, create(ctx), wasm, layout }; wasm-cnn first (the reference for correctness
+ * and ratios). Which engines run which model: bench/zoo.js (ZOO[i].engines); the pool runs
+ * only the batch-256 figure.
+ */
 export const ENGINES = {
-  'wasm-cnn': { label: 'wasm-cnn', create: createWasmCnn, wasm: true },
-  'tfjs-wasm': { label: 'tfjs-wasm (SIMD, 1 thread)', create: (ctx) => createTfjs('wasm', ctx), wasm: true },
-  'tfjs-cpu': { label: 'tfjs-cpu', create: (ctx) => createTfjs('cpu', ctx), wasm: false },
-  'ort-1t': { label: 'onnxruntime-web, 1 thread', create: (ctx) => createOrt(1, ctx), wasm: true },
-  'ort-2t': { label: 'onnxruntime-web, 2 threads', create: (ctx) => createOrt(2, ctx), wasm: true },
-  convnetjs: { label: 'convnetjs', create: createConvnetjs, wasm: false },
+  'wasm-cnn': { label: 'wasm-cnn', create: createWasmCnn, wasm: true, layout: 'nhwc' },
+  'tfjs-wasm': { label: 'tfjs-wasm (SIMD, 1 thread)', create: (ctx) => createTfjs('wasm', ctx), wasm: true, layout: 'nhwc' },
+  'tfjs-cpu': { label: 'tfjs-cpu', create: (ctx) => createTfjs('cpu', ctx), wasm: false, layout: 'nhwc' },
+  'ort-1t': { label: 'onnxruntime-web, 1 thread', create: (ctx) => createOrt(1, ctx), wasm: true, layout: 'nchw' },
+  'ort-2t': { label: 'onnxruntime-web, 2 threads', create: (ctx) => createOrt(2, ctx), wasm: true, layout: 'nchw' },
+  convnetjs: { label: 'convnetjs', create: createConvnetjs, wasm: false, layout: 'nhwc' },
+  'wasm-cnn-pool': { label: 'wasm-cnn, createPool (2 workers)', create: (ctx) => createWasmCnnPool(2, ctx), wasm: true, layout: 'nhwc', batchOnly: true },
 };

@@ -1,17 +1,20 @@
-// bench/pool.js — LeNet-5, batch 256: images per second of one thread (model.predictBatch)
-// against createPool's workers (pool.predictBatch), interleaved round by round in one
-// process, so both see the same machine. A benchmark, not a test.
+// bench/pool.js — a zoo model (bench/zoo.js; LeNet-5 by default), batch 256: images per
+// second of one thread (model.predictBatch) against createPool's workers (pool.predictBatch),
+// interleaved round by round in one process, so both see the same machine. A benchmark, not a
+// test. npm run bench measures the same pool beside ORT on 2 threads (bench/RESULTS.md); this
+// script looks closer: undisturbed rounds apart, and the machine's own ceiling.
 //
-//   node bench/pool.js [--rounds=N] [--workers=W] [--batch=B] [--source] [--wait-quiet[=MINUTES]]
-//                      [--max-minutes=M]
+//   node bench/pool.js [--model=lenet5|vgg|mobilenet|resnet8] [--rounds=N] [--workers=W]
+//                      [--batch=B] [--source] [--wait-quiet[=MINUTES]] [--max-minutes=M]
 //
 // The machine has 2 cores: anything else running takes a worker's core, so compare only runs
 // made on a quiet machine (--wait-quiet waits up to MINUTES, default 30, for a 1-minute load
-// average < 0.5 and < 10% of a core busy over 10 s, as npm run bench does).
+// average < 0.5 and < 10% of a core busy over 10 s, as npm run bench does: bench/stats.js).
 //
-// Defaults: 30 rounds, 2 workers, batch 256, the package's entry point (dist/wasm-cnn.js;
-// --source: js/index.js). The model is the shipped digit model (LeNet-5), the inputs the first
-// 256 MNIST test images; outputs are checked equal bit for bit before anything is timed.
+// Defaults: LeNet-5 with the MNIST weights of bench/lenet5-mnist.wcnn, 30 rounds, 2 workers,
+// batch 256, the package's entry point (dist/wasm-cnn.js; --source: js/index.js); the inputs
+// are the zoo model's (MNIST test images for LeNet-5); outputs are checked equal bit for bit
+// before anything is timed.
 //
 // A block times one side over ≥ 5 calls and ≥ 400 ms. The machine drifts between speeds, so
 // each pool block sits between two 1-thread blocks and is compared with their mean: the
@@ -21,10 +24,8 @@
 // machine used ≥ 0.15 of a core (/proc/stat) is reported apart; the run goes on until it has
 // N undisturbed rounds (or M minutes, default 10, have passed).
 import { cpus, loadavg } from 'node:os';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT, mnistTestImages } from './lenet.js';
-import { median, fmt, fmtRatio } from './stats.js';
+import { median, fmt, fmtRatio, systemCpu, waitQuiet } from './stats.js';
+import { zooEntry, zooImages, zooModel } from './zoo.js';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => {
   const [k, v] = a.replace(/^--/, '').split('=');
@@ -36,35 +37,12 @@ const batch = Number(args.batch ?? 256);
 for (const [k, v] of Object.entries({ rounds, workers, batch })) {
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${k} must be a positive integer, got ${v}`);
 }
-/** Busy and total CPU time of the whole machine so far (/proc/stat), or null. */
-function systemCpu() {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    const idle = f[3] + (f[4] || 0);
-    const total = f.reduce((a, b) => a + b, 0);
-    return { busy: (total - idle) / 100, total: total / 100 }; // seconds (USER_HZ = 100)
-  } catch {
-    return null;
-  }
-}
-if (args['wait-quiet']) {
-  const minutes = args['wait-quiet'] === true ? 30 : Number(args['wait-quiet']);
-  const until = Date.now() + minutes * 60000;
-  for (;;) {
-    const a = systemCpu();
-    await new Promise((r) => setTimeout(r, 10000));
-    const b = systemCpu();
-    const busy = a && b ? (b.busy - a.busy) / 10 : 0;
-    const l = loadavg()[0];
-    if (l < 0.5 && busy < 0.1) { console.log(`quiet: load average ${l.toFixed(2)}, ${(100 * busy).toFixed(0)}% of a core busy over 10 s`); break; }
-    if (Date.now() > until) { console.log(`not quiet after ${minutes} min (load average ${l.toFixed(2)}); running anyway`); break; }
-    console.log(`waiting for a quiet machine: load average ${l.toFixed(2)}, ${(100 * busy).toFixed(0)}% of a core busy over 10 s`);
-  }
-}
+const entry = zooEntry(args.model ?? 'lenet5');
+if (args['wait-quiet']) await waitQuiet(args['wait-quiet'] === true ? 30 : Number(args['wait-quiet']), console.log);
 const lib = await import(args.source ? '../js/index.js' : 'wasm-cnn');
 
-const model = await lib.loadModel(readFileSync(join(ROOT, 'models/digits.wcnn')));
-const images = mnistTestImages(batch);
+const model = await zooModel(lib, entry);
+const images = zooImages(entry, batch);
 const pool = await lib.createPool(model, { workers });
 // the machine's own ceiling: `workers` engines at once, each on a whole batch of its own (one
 // worker each: no batch to split), against one alone
@@ -130,7 +108,7 @@ model.dispose();
 
 const clean = all.filter((x) => x.clean);
 const load = loadavg()[0];
-console.log(`LeNet-5 (models/digits.wcnn), batch ${batch}; Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model?.trim()})${args.source ? '; js/ source' : ''}`);
+console.log(`${entry.title}, batch ${batch}; Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model?.trim()})${args.source ? '; js/ source' : ''}`);
 const report = (label, rows) => {
   if (!rows.length) { console.log(`  ${label}: none`); return; }
   const ratios = rows.map((x) => x.ratio);

@@ -2,13 +2,16 @@
 //
 // workerData.mode:
 //   'engine'  build the engine once, then answer measurement requests from bench/index.js:
-//             { cmd: 'check' | 'latency' | 'throughput' | 'profile' | 'memory' | 'info', … }
+//             { cmd: 'check' | 'latency' | 'throughput' | 'profile' | 'ops' | 'memory' | 'info', … }
 //   'load'    a fresh worker: time from the engine's import through compiling its wasm,
 //             building the model with its weights and the first prediction (a Float32Array in
 //             hand); also when this module's first statement ran (Node's worker start-up
 //             before it, and this harness's own imports after it, are reported apart); then
 //             predict a batch of 64 and report the engine's WebAssembly memory; then exit.
 //   'peak'    the wasm SIMD mul+add peak probe (build/peak.wasm), on request.
+//
+// workerData.inputSize / outputSize: floats per image in and out (the zoo model's); images
+// arrive in the engine's layout (bench/engines.js), already converted.
 //
 // Timing is done here, inside the worker, so message passing is never timed.
 
@@ -30,7 +33,7 @@ async function loadMode() {
   const output = Float32Array.from(first);
   // memory after LeNet + one batch of 64
   const b64 = engine.async ? await engine.predictBatch(workerData.batch64, 64) : engine.predictBatch(workerData.batch64, 64);
-  if (b64.length !== 640) throw new Error(`predictBatch(64) returned ${b64.length} values`);
+  if (b64.length !== 64 * workerData.outputSize) throw new Error(`predictBatch(64) returned ${b64.length} values`);
   const memory = await engine.memory();
   return {
     loadMs: t2 - t0, createMs: t1 - t0, firstMs: t2 - t1, harnessMs: t0 - T_FIRST, fromStartMs: t2 - T_FIRST,
@@ -40,12 +43,13 @@ async function loadMode() {
 
 // ─── Persistent engine ───────────────────────────────────────────────────────────────────
 
-function makeMeasure(engine, images, pool) {
+function makeMeasure(engine, images, pool, inputSize, outputSize) {
   const imgs = [];
-  for (let i = 0; i < images.length / 784; i++) imgs.push(images.subarray(i * 784, (i + 1) * 784));
+  for (let i = 0; i < images.length / inputSize; i++) imgs.push(images.subarray(i * inputSize, (i + 1) * inputSize));
   const mask = imgs.length - 1; // a power of two (8)
+  if (imgs.length & mask) throw new Error(`latency images: ${imgs.length}, not a power of two`);
 
-  // batch-1 latency: one image in, 10 outputs out, repeated for ≥ seconds (and ≥ minCalls)
+  // batch-1 latency: one image in, its outputs out, repeated for ≥ seconds (and ≥ minCalls)
   function latencySync(seconds, minCalls) {
     const predict = engine.predict;
     const times = [];
@@ -56,7 +60,7 @@ function makeMeasure(engine, images, pool) {
       const a = now();
       const y = predict(imgs[calls & mask]);
       t = now();
-      if (y.length !== 10) throw new Error(`predict returned ${y.length} values`);
+      if (y.length !== outputSize) throw new Error(`predict returned ${y.length} values`);
       times.push(t - a);
       calls++;
     } while (t - t0 < seconds * 1000 || calls < minCalls);
@@ -72,7 +76,7 @@ function makeMeasure(engine, images, pool) {
       const a = now();
       const y = await predict(imgs[calls & mask]);
       t = now();
-      if (y.length !== 10) throw new Error(`predict returned ${y.length} values`);
+      if (y.length !== outputSize) throw new Error(`predict returned ${y.length} values`);
       times.push(t - a);
       calls++;
     } while (t - t0 < seconds * 1000 || calls < minCalls);
@@ -86,15 +90,15 @@ function makeMeasure(engine, images, pool) {
 
   // throughput: predictBatch of n images (one call, no chunking), repeated for ≥ seconds
   async function throughput(n, seconds, minCalls) {
-    if (n * 784 > pool.length) throw new Error(`throughput: batch ${n} > pool of ${pool.length / 784} images`);
-    const x = pool.subarray(0, n * 784);
+    if (n * inputSize > pool.length) throw new Error(`throughput: batch ${n} > pool of ${pool.length / inputSize} images`);
+    const x = pool.subarray(0, n * inputSize);
     let calls = 0;
     const cpu0 = process.cpuUsage(); // the whole process: every other worker is idle meanwhile
     const t0 = now();
     let t = t0;
     do {
       const y = engine.async ? await engine.predictBatch(x, n) : engine.predictBatch(x, n);
-      if (y.length !== n * 10) throw new Error(`predictBatch(${n}) returned ${y.length} values`);
+      if (y.length !== n * outputSize) throw new Error(`predictBatch(${n}) returned ${y.length} values`);
       calls++;
       t = now();
     } while (t - t0 < seconds * 1000 || calls < minCalls);
@@ -113,14 +117,15 @@ async function engineMode() {
   const { ENGINES, watchWasm } = await import('./engines.js');
   watchWasm();
   const engine = await ENGINES[workerData.engine].create(workerData.ctx);
-  const measure = makeMeasure(engine, workerData.images, workerData.pool);
+  const { inputSize, outputSize } = workerData;
+  const measure = makeMeasure(engine, workerData.images, workerData.pool, inputSize, outputSize);
   const handlers = {
     info: async () => ({ version: engine.version, detail: engine.detail, layers: engine.layers ?? null }),
     // outputs for the check images: one at a time, and as one batch
     check: async ({ images, n }) => {
       const single = [];
       for (let i = 0; i < n; i++) {
-        const x = images.subarray(i * 784, (i + 1) * 784);
+        const x = images.subarray(i * inputSize, (i + 1) * inputSize);
         single.push(Float32Array.from(engine.async ? await engine.predict(x) : engine.predict(x)));
       }
       const batch = Float32Array.from(engine.async ? await engine.predictBatch(images, n) : engine.predictBatch(images, n));
@@ -130,7 +135,12 @@ async function engineMode() {
     throughput: async ({ n, seconds, minCalls }) => measure.throughput(n, seconds, minCalls ?? 1),
     profile: async ({ n, repeats }) => {
       if (!engine.profile) throw new Error(`${workerData.engine} has no profile()`);
-      return engine.profile(workerData.pool.subarray(0, n * 784), n, repeats);
+      return engine.profile(workerData.pool.subarray(0, n * inputSize), n, repeats);
+    },
+    // time per kernel of one batch (tfjs: tf.profile), for the per-layer-type comparison
+    ops: async ({ n }) => {
+      if (!engine.opProfile) throw new Error(`${workerData.engine} has no opProfile()`);
+      return engine.opProfile(workerData.pool.subarray(0, n * inputSize), n);
     },
     memory: async () => engine.memory(),
   };
