@@ -1,7 +1,7 @@
 // onnx-build.js — writes small ONNX models for tests/js/import-onnx.test.js, the way
 // torch.onnx.export writes them (node names '/scope/Op', outputs '/scope/Op_output_0',
 // initializers 'scope.weight' with raw_data, a dynamic batch dimension 'N'), with the npm
-// package onnx-proto (ONNX's schema compiled for protobufjs), as bench/onnx-lenet.js does.
+// package onnx-proto (ONNX's schema compiled for protobufjs), as bench/onnx-model.js does.
 //
 //   const b = new OnnxBuilder({ rand: rng(1), opset: 13 });
 //   let y = b.conv('conv1', 'x', { cin: 3, cout: 8, k: 3, pads: [1, 1, 1, 1] });
