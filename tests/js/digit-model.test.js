@@ -48,14 +48,18 @@ test('metadata says what the model expects; the raw file is exported too', async
   net.dispose();
 });
 
-test('the shipped model is models/lenet5.json; the version-1 LeNet-5 file it replaced (bench/lenet5-mnist.wcnn) still loads and saves as version 2 with the same outputs', async () => {
+// The architecture make weights trains: models/$(DIGITS_ARCH).json, named once, in the Makefile.
+const DIGITS_ARCH = /^DIGITS_ARCH := (\S+)$/m.exec(readFileSync(new URL('../../Makefile', import.meta.url), 'utf8'))[1];
+
+test(`the shipped model is models/${DIGITS_ARCH}.json, a version-2 file; the version-1 LeNet-5 file of the benchmarks (bench/lenet5-mnist.wcnn) still loads and saves as version 2 with the same outputs`, async () => {
   const { createModel } = await import('wasm-cnn');
   const { LENET } = await import('../fixtures.js');
-  const fresh = await createModel({ input: [28, 28, 1], layers: LENET, seed: 1 });
+  const def = JSON.parse(readFileSync(new URL(`../../models/${DIGITS_ARCH}.json`, import.meta.url), 'utf8'));
   const arch = (m) => m.config().layers.map(({ name: _n, ...rest }) => rest);
   const x = new Float32Array(784 * 4);
   for (let i = 0; i < x.length; i++) x[i] = images[16 + i] / 255;
-  for (const [path, version] of [['../../models/digits.wcnn', 2], ['../../bench/lenet5-mnist.wcnn', 1]]) {
+  for (const [path, version, layers] of [['../../models/digits.wcnn', 2, def.layers], ['../../bench/lenet5-mnist.wcnn', 1, LENET]]) {
+    const fresh = await createModel({ input: [28, 28, 1], layers, seed: 1 });
     const file = readFileSync(new URL(path, import.meta.url));
     expect(new DataView(file.buffer, file.byteOffset).getUint32(8, true)).toBe(version);
     const net = await loadModel(new Uint8Array(file));
@@ -63,7 +67,6 @@ test('the shipped model is models/lenet5.json; the version-1 LeNet-5 file it rep
     const again = await loadModel(net.save());
     expect(new DataView(again.save().buffer).getUint32(8, true)).toBe(2);
     expect(Array.from(again.predictBatch(x, 4))).toEqual(Array.from(net.predictBatch(x, 4)));
-    for (const m of [net, again]) m.dispose();
+    for (const m of [net, again, fresh]) m.dispose();
   }
-  fresh.dispose();
 });
