@@ -73,7 +73,7 @@ void cnn_activation_forward(const cnn_kernels *k, float *y, const float *x, int3
         for (size_t i = 0; i < total; i++) y[i] = x[i] > 0.0f ? x[i] : alpha * x[i];
         break;
     case CNN_ACT_RELU6:
-        for (size_t i = 0; i < total; i++) y[i] = relu6(x[i]);
+        k->clamp(y, x, 0.0f, 6.0f, total); /* relu6(x), vectorised */
         break;
     case CNN_ACT_ELU:
         for (size_t i = 0; i < total; i++) y[i] = x[i] > 0.0f ? x[i] : alpha * expm1f(x[i]);

@@ -131,6 +131,9 @@ typedef struct cnn_kernels {
     void (*vscale)(float *y, float a, size_t n);
     /* y[j] = x[j] > 0 ? x[j] : 0   (in place allowed) */
     void (*relu)(float *y, const float *x, size_t n);
+    /* y[j] = x[j] < lo ? lo : x[j] > hi ? hi : x[j]   (in place allowed; NaN and −0 stay):
+     * ReLU6 is clamp(0, 6) */
+    void (*clamp)(float *y, const float *x, float lo, float hi, size_t n);
     /* its backward, in place: d[j] = y[j] > 0 ? d[j] : 0   (y: the ReLU's output) */
     void (*relu_backward)(float *d, const float *y, size_t n);
     /* x[j] = 0 for j < n: the gradients' buffers before a step (stores of 16 bytes; this

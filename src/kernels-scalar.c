@@ -119,6 +119,10 @@ static void relu_scalar(float *y, const float *x, size_t n) {
     for (size_t j = 0; j < n; j++) y[j] = x[j] > 0.0f ? x[j] : 0.0f;
 }
 
+static void clamp_scalar(float *y, const float *x, float lo, float hi, size_t n) {
+    for (size_t j = 0; j < n; j++) y[j] = x[j] < lo ? lo : x[j] > hi ? hi : x[j];
+}
+
 CNN_TRAINING_ONLY static void pool2d_backward_scalar(float *din, const float *in, const float *dz, const cnn_pool_geom *g) {
     const int32_t W = g->W, C = g->C;
     for (int32_t oy = 0; oy < g->OH; oy++) {
@@ -171,6 +175,7 @@ const cnn_kernels cnn_kernels_scalar = {
     .vadd_acc = vadd_acc_scalar,
     .vscale = vscale_scalar,
     .relu = relu_scalar,
+    .clamp = clamp_scalar,
     .relu_backward = CNN_BACKWARD(relu_backward_scalar),
     .zero = CNN_BACKWARD(zero_scalar),
     .dw_acc = dw_acc_scalar,

@@ -479,6 +479,15 @@ static void relu_wasmsimd(float *y, const float *x, size_t n) {
     for (; j < n; j++) y[j] = x[j] > 0.0f ? x[j] : 0.0f;
 }
 
+/* pmax(x, lo) = x < lo ? lo : x, then pmin(t, hi) = hi < t ? hi : t: the scalar rule, lane by
+ * lane (a NaN fails both comparisons and stays; −0 is not < 0 and stays) */
+static void clamp_wasmsimd(float *y, const float *x, float lo, float hi, size_t n) {
+    const v128_t l = wasm_f32x4_splat(lo), h = wasm_f32x4_splat(hi);
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) wasm_v128_store(y + j, wasm_f32x4_pmin(wasm_f32x4_pmax(wasm_v128_load(x + j), l), h));
+    for (; j < n; j++) y[j] = x[j] < lo ? lo : x[j] > hi ? hi : x[j];
+}
+
 const cnn_kernels cnn_kernels_wasmsimd = {
     .name = "wasmsimd",
     .gemm_4x8 = gemm_4x8_wasmsimd,
@@ -493,6 +502,7 @@ const cnn_kernels cnn_kernels_wasmsimd = {
     .vadd_acc = vadd_acc_wasmsimd,
     .vscale = vscale_wasmsimd,
     .relu = relu_wasmsimd,
+    .clamp = clamp_wasmsimd,
     .relu_backward = CNN_BACKWARD(relu_backward_wasmsimd),
     .zero = CNN_BACKWARD(zero_wasmsimd),
     .dw_acc = dw_acc_wasmsimd,

@@ -43,6 +43,8 @@ static inline v128_t wasm_v128_bitselect(v128_t a, v128_t b, v128_t mask) {
 }
 /* pmax(a, b) = a < b ? b : a  (the "pseudo-max" of the wasm SIMD spec: a NaN in b is not taken) */
 static inline v128_t wasm_f32x4_pmax(v128_t a, v128_t b) { return wasm_v128_bitselect(b, a, (v128_t)(a < b)); }
+/* pmin(a, b) = b < a ? b : a */
+static inline v128_t wasm_f32x4_pmin(v128_t a, v128_t b) { return wasm_v128_bitselect(b, a, (v128_t)(b < a)); }
 /* the 64-bit lanes i and j of a and b (i, j < 2: a; 2, 3: b) */
 static inline v128_t wasm_i64x2_shuffle(v128_t a, v128_t b, int i, int j) {
     const cnn_u64x2 x = (cnn_u64x2)a, y = (cnn_u64x2)b;

@@ -508,6 +508,25 @@ static void test_elementwise_match_scalar(void) {
         cnn_kernels_wasmsimd.relu(x, x, n);   /* in place */
         CHECK(same_bits(a1, x, n));
 
+        /* clamp (ReLU6 and others): values below, inside and above [lo, hi], NaN and −0 */
+        float *xs = (float *)malloc(n * sizeof(float)), *c0 = (float *)malloc(n * sizeof(float));
+        float *c1 = (float *)malloc(n * sizeof(float));
+        for (size_t j = 0; j < n; j++) xs[j] = 20.0f * a0[j] - 7.0f;  /* a0: relu's output, ≥ 0 */
+        if (n > 3) { xs[1] = -0.0f; xs[2] = NAN; xs[3] = 6.0f; }
+        for (int r = 0; r < 2; r++) {
+            const float lo = r ? -1.5f : 0.0f, hi = r ? 2.25f : 6.0f;
+            cnn_kernels_scalar.clamp(c0, xs, lo, hi, n);
+            cnn_kernels_wasmsimd.clamp(c1, xs, lo, hi, n);
+            CHECK(same_bits(c0, c1, n));
+            for (size_t j = 0; j < n; j++) CHECK(isnan(xs[j]) ? isnan(c1[j]) : c1[j] >= lo && c1[j] <= hi && (xs[j] < lo || xs[j] > hi || c1[j] == xs[j]));
+        }
+        if (n > 3) CHECK(signbit(c0[1]) && c0[1] == 0.0f && isnan(c0[2]) && c0[3] == 2.25f);   /* r = 1: −0 inside, 6 above */
+        memcpy(c0, xs, n * sizeof(float));
+        cnn_kernels_wasmsimd.clamp(c0, c0, 0.0f, 6.0f, n);          /* in place */
+        cnn_kernels_wasmsimd.clamp(c1, xs, 0.0f, 6.0f, n);
+        CHECK(same_bits(c0, c1, n));
+        free(xs); free(c0); free(c1);
+
         /* relu_backward: the gradient where the output is > 0, else +0 (NaN and −0 outputs too) */
         float *y = random_buffer(n, &seed), *d0 = random_buffer(n, &seed);
         float *d1 = (float *)malloc(n * sizeof(float));
