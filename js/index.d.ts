@@ -444,7 +444,7 @@ export declare function preprocessDigit(
   options?: { polarity?: 'auto' | 'light-on-dark' | 'dark-on-light'; threshold?: number },
 ): PreprocessedDigit;
 
-/** The digit model wasm-cnn ships (LeNet-5 on MNIST; see models/digits-report.md). */
+/** The digit model wasm-cnn ships: a 98 778-parameter CNN trained on MNIST by `make weights`, 99.56% on its test images (models/digits-report.md). A new model on every call. */
 export declare function loadDigitModel(): Promise<Model>;
 export declare function engineInfo(): Promise<{
   version: string;
