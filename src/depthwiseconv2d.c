@@ -6,8 +6,9 @@
  *
  * How: a padded layer copies each image into a zero-bordered buffer (workspace); then each
  * output pixel is a sum over the kernel's taps of one input pixel's channels times one
- * kernel row, all contiguous: the dw_acc kernel pair keeps 8 channels' sums in registers
- * across the taps (depthMultiplier 1, MobileNet's case; other multipliers take plain loops). */
+ * kernel row, all contiguous. With depthMultiplier 1 (MobileNet's case) the dw_row kernel pair
+ * takes a whole output row per call, 4 channels at a time, a 3×3 filter's weights held in
+ * registers across the row; other multipliers take plain loops. */
 #include "internal.h"
 
 #include <string.h>
@@ -76,16 +77,18 @@ static void forward(const cnn_layer_run *r) {
             src = pad;
         }
         float *o = r->out + (size_t)b * g.OH * g.OW * D;
+        if (g.M == 1) {   /* the common case: a row of pixels per call, channels in vectors */
+            for (int32_t oy = 0; oy < g.OH; oy++, o += (size_t)g.OW * D) {
+                r->k->dw_row(o, src + (size_t)oy * g.SH * g.Wp * g.C, off, kernel, bias, taps, D, (size_t)g.OW,
+                             (size_t)g.SW * g.C);
+                if (r->fuse_relu) r->k->relu(o, o, (size_t)g.OW * D);
+            }
+            continue;
+        }
         for (int32_t oy = 0; oy < g.OH; oy++)
             for (int32_t ox = 0; ox < g.OW; ox++, o += D) {
                 if (bias) memcpy(o, bias, D * sizeof(float));
                 else memset(o, 0, D * sizeof(float));
-                const float *start = src + ((size_t)oy * g.SH * g.Wp + (size_t)ox * g.SW) * g.C;
-                if (g.M == 1) {   /* the common case: channels in vectors, taps in registers */
-                    r->k->dw_acc(o, start, off, kernel, taps, D);
-                    if (r->fuse_relu) r->k->relu(o, o, D);
-                    continue;
-                }
                 for (int32_t ky = 0; ky < g.KH; ky++) {
                     const float *row = src + ((size_t)(oy * g.SH + ky * g.DH) * g.Wp + (size_t)ox * g.SW) * g.C;
                     for (int32_t kx = 0; kx < g.KW; kx++) {

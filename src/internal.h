@@ -139,9 +139,12 @@ typedef struct cnn_kernels {
     /* x[j] = 0 for j < n: the gradients' buffers before a step (stores of 16 bytes; this
      * build's memset has no bulk memory and runs a byte-and-word loop) */
     void (*zero)(float *x, size_t n);
-    /* y[j] += Σ_{t<taps} x[off[t] + j] · w[t·n + j]   for j < n, summed in t order: one output
-     * pixel of a depthwise convolution (n channels, tap t of the window at offset off[t]). */
-    void (*dw_acc)(float *y, const float *x, const int32_t *off, const float *w, size_t taps, size_t n);
+    /* One output row of a depthwise convolution, one filter per channel (n channels, npix
+     * pixels; pixel p's window starts at x + p·xstep, its tap t at offset off[t]):
+     *   y[p·n + j] = b[j] + Σ_{t<taps} x[p·xstep + off[t] + j] · w[t·n + j]
+     * the taps added in t order after the bias (b NULL: +0). */
+    void (*dw_row)(float *y, const float *x, const int32_t *off, const float *w, const float *b,
+                   size_t taps, size_t n, size_t npix, size_t xstep);
 } cnn_kernels;
 
 extern const cnn_kernels cnn_kernels_scalar;

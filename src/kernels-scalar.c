@@ -153,12 +153,14 @@ CNN_TRAINING_ONLY static void pool2d_backward_scalar(float *din, const float *in
     }
 }
 
-static void dw_acc_scalar(float *y, const float *x, const int32_t *off, const float *w, size_t taps, size_t n) {
-    for (size_t j = 0; j < n; j++) {
-        float acc = y[j];
-        for (size_t t = 0; t < taps; t++) acc += x[(size_t)off[t] + j] * w[t * n + j];
-        y[j] = acc;
-    }
+static void dw_row_scalar(float *y, const float *x, const int32_t *off, const float *w, const float *b,
+                          size_t taps, size_t n, size_t npix, size_t xstep) {
+    for (size_t p = 0; p < npix; p++, x += xstep, y += n)
+        for (size_t j = 0; j < n; j++) {
+            float acc = b ? b[j] : 0.0f;
+            for (size_t t = 0; t < taps; t++) acc += x[(size_t)off[t] + j] * w[t * n + j];
+            y[j] = acc;
+        }
 }
 
 const cnn_kernels cnn_kernels_scalar = {
@@ -178,5 +180,5 @@ const cnn_kernels cnn_kernels_scalar = {
     .clamp = clamp_scalar,
     .relu_backward = CNN_BACKWARD(relu_backward_scalar),
     .zero = CNN_BACKWARD(zero_scalar),
-    .dw_acc = dw_acc_scalar,
+    .dw_row = dw_row_scalar,
 };

@@ -408,30 +408,54 @@ static void vadd_acc_wasmsimd(float *s, const float *x, size_t n) {
     for (; j < n; j++) s[j] += x[j];
 }
 
-/* Depthwise: 8 channels at a time with two accumulators in registers across all taps, then 4,
- * then a scalar tail; every channel sums its taps in t order, as the scalar twin. */
-static void dw_acc_wasmsimd(float *y, const float *x, const int32_t *off, const float *w, size_t taps, size_t n) {
+/* Depthwise, a row of pixels per call: 4 channels at a time across the whole row, so a 3×3
+ * filter's 9 weight vectors are loaded once per row and stay in registers (XNNPACK's up4x9
+ * idea); other tap counts reload them. Every channel starts from its bias and adds its taps in
+ * t order, as the scalar twin. */
+static void dw_row_wasmsimd(float *y, const float *x, const int32_t *off, const float *w, const float *b,
+                            size_t taps, size_t n, size_t npix, size_t xstep) {
     size_t j = 0;
-    for (; j + 8 <= n; j += 8) {
-        v128_t a0 = wasm_v128_load(y + j), a1 = wasm_v128_load(y + j + 4);
-        for (size_t t = 0; t < taps; t++) {
-            const float *xt = x + off[t] + j, *wt = w + t * n + j;
-            a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(xt), wasm_v128_load(wt)));
-            a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(xt + 4), wasm_v128_load(wt + 4)));
-        }
-        wasm_v128_store(y + j, a0);
-        wasm_v128_store(y + j + 4, a1);
-    }
     for (; j + 4 <= n; j += 4) {
-        v128_t a = wasm_v128_load(y + j);
-        for (size_t t = 0; t < taps; t++)
-            a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(x + off[t] + j), wasm_v128_load(w + t * n + j)));
-        wasm_v128_store(y + j, a);
+        const v128_t bj = b ? wasm_v128_load(b + j) : wasm_f32x4_splat(0.0f);
+        const float *xj = x + j;
+        float *yj = y + j;
+        if (taps == 9) {
+            const v128_t w0 = wasm_v128_load(w + j), w1 = wasm_v128_load(w + n + j), w2 = wasm_v128_load(w + 2 * n + j),
+                         w3 = wasm_v128_load(w + 3 * n + j), w4 = wasm_v128_load(w + 4 * n + j),
+                         w5 = wasm_v128_load(w + 5 * n + j), w6 = wasm_v128_load(w + 6 * n + j),
+                         w7 = wasm_v128_load(w + 7 * n + j), w8 = wasm_v128_load(w + 8 * n + j);
+            const size_t o0 = (size_t)off[0], o1 = (size_t)off[1], o2 = (size_t)off[2], o3 = (size_t)off[3],
+                         o4 = (size_t)off[4], o5 = (size_t)off[5], o6 = (size_t)off[6], o7 = (size_t)off[7],
+                         o8 = (size_t)off[8];
+            for (size_t p = 0; p < npix; p++, xj += xstep, yj += n) {
+                v128_t a = bj;
+                a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(xj + o0), w0));
+                a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(xj + o1), w1));
+                a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(xj + o2), w2));
+                a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(xj + o3), w3));
+                a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(xj + o4), w4));
+                a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(xj + o5), w5));
+                a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(xj + o6), w6));
+                a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(xj + o7), w7));
+                a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(xj + o8), w8));
+                wasm_v128_store(yj, a);
+            }
+        } else {
+            for (size_t p = 0; p < npix; p++, xj += xstep, yj += n) {
+                v128_t a = bj;
+                for (size_t t = 0; t < taps; t++)
+                    a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(xj + off[t]), wasm_v128_load(w + t * n + j)));
+                wasm_v128_store(yj, a);
+            }
+        }
     }
     for (; j < n; j++) {
-        float acc = y[j];
-        for (size_t t = 0; t < taps; t++) acc += x[(size_t)off[t] + j] * w[t * n + j];
-        y[j] = acc;
+        const float *xj = x + j;
+        for (size_t p = 0; p < npix; p++, xj += xstep) {
+            float acc = b ? b[j] : 0.0f;
+            for (size_t t = 0; t < taps; t++) acc += xj[off[t]] * w[t * n + j];
+            y[p * n + j] = acc;
+        }
     }
 }
 
@@ -505,5 +529,5 @@ const cnn_kernels cnn_kernels_wasmsimd = {
     .clamp = clamp_wasmsimd,
     .relu_backward = CNN_BACKWARD(relu_backward_wasmsimd),
     .zero = CNN_BACKWARD(zero_wasmsimd),
-    .dw_acc = dw_acc_wasmsimd,
+    .dw_row = dw_row_wasmsimd,
 };

@@ -545,30 +545,38 @@ static void test_elementwise_match_scalar(void) {
     }
 }
 
-/* dw_acc: channels below, at, between and above the 4- and 8-wide vectors, 1 to 9 taps at
- * scattered offsets: bit-identical sums (both add the taps in order). */
-static void test_dw_acc_matches_scalar(void) {
+/* dw_row: channels below, at, between and above the 4-wide vectors, 1, 5 and 9 taps (9: the
+ * weights-in-registers path) at scattered offsets, 1 to 3 pixels a row with and without bias:
+ * bit-identical sums (both start from the bias and add the taps in order). */
+static void test_dw_row_matches_scalar(void) {
     unsigned seed = 9;
     for (size_t ni = 0; ni < N_SIZES; ni++) {
         const size_t n = SIZES[ni];
-        for (size_t taps = 1; taps <= 9; taps += 4) {
-            int32_t off[9];
-            for (size_t t = 0; t < taps; t++) off[t] = (int32_t)(t * (n + 3));   /* rows of n + 3 */
-            float *x = random_buffer(taps * (n + 3) + n, &seed), *w = random_buffer(taps * n, &seed);
-            float *y0 = random_buffer(n, &seed), *y1 = (float *)malloc(n * sizeof(float));
-            memcpy(y1, y0, n * sizeof(float));
-            cnn_kernels_scalar.dw_acc(y0, x, off, w, taps, n);
-            cnn_kernels_wasmsimd.dw_acc(y1, x, off, w, taps, n);
-            CHECK(same_bits(y0, y1, n));
-            free(x); free(w); free(y0); free(y1);
-        }
+        for (size_t taps = 1; taps <= 9; taps += 4)
+            for (size_t npix = 1; npix <= 3; npix++)
+                for (int with_bias = 0; with_bias < 2; with_bias++) {
+                    int32_t off[9];
+                    for (size_t t = 0; t < taps; t++) off[t] = (int32_t)(t * (n + 3));   /* rows of n + 3 */
+                    const size_t xstep = 2 * n + 1;                                     /* stride 2, odd */
+                    float *x = random_buffer((npix - 1) * xstep + taps * (n + 3) + n, &seed);
+                    float *w = random_buffer(taps * n, &seed), *bias = random_buffer(n, &seed);
+                    float *y0 = random_buffer(npix * n, &seed), *y1 = random_buffer(npix * n, &seed);
+                    const float *b = with_bias ? bias : NULL;
+                    cnn_kernels_scalar.dw_row(y0, x, off, w, b, taps, n, npix, xstep);
+                    cnn_kernels_wasmsimd.dw_row(y1, x, off, w, b, taps, n, npix, xstep);
+                    CHECK(same_bits(y0, y1, npix * n));
+                    free(x); free(w); free(bias); free(y0); free(y1);
+                }
     }
-    /* hand-computed: y 1 + x[0]·w[0] + x[2]·w[1] = 1 + 2·3 + 4·5 = 27 */
-    const float x[3] = { 2, 0, 4 }, w[2] = { 3, 5 };
+    /* hand-computed: pixel 0: 1 + x[0]·w[0] + x[2]·w[1] = 1 + 2·3 + 4·5 = 27; pixel 1 (step 1):
+     * 1 + x[1]·3 + x[3]·5 = 1 + 0 + 5 = 6; no bias: 26 and 5 */
+    const float x[4] = { 2, 0, 4, 1 }, w[2] = { 3, 5 }, b[1] = { 1 };
     const int32_t off[2] = { 0, 2 };
-    float y = 1;
-    cnn_kernels_wasmsimd.dw_acc(&y, x, off, w, 2, 1);
-    CHECK(y == 27);
+    float y[2];
+    cnn_kernels_wasmsimd.dw_row(y, x, off, w, b, 2, 1, 2, 1);
+    CHECK(y[0] == 27 && y[1] == 6);
+    cnn_kernels_wasmsimd.dw_row(y, x, off, w, NULL, 2, 1, 2, 1);
+    CHECK(y[0] == 26 && y[1] == 5);
 }
 
 static void test_switch_selects_table(void) {
@@ -591,7 +599,7 @@ TEST_TABLE(kernel_tests) = {
     { "backward: conv2d gradients (kernel, bias, input) = their definition, scalar and simd", test_conv2d_backward_against_definition },
     { "backward: dense gradients = their definition, batches 1–70, scalar and simd", test_dense_backward_against_definition },
     { "kernels: pool2d and its backward simd == scalar, channels 1–9, valid/same/explicit, dilation, countIncludePad, ties", test_pool2d_matches_scalar },
-    { "kernels: dw_acc simd == scalar at tail sizes, 1–9 taps", test_dw_acc_matches_scalar },
+    { "kernels: dw_row simd == scalar at tail sizes, 1–9 taps, 1–3 pixels, with and without bias", test_dw_row_matches_scalar },
     { "kernels: cnn_use_simd switches the table", test_switch_selects_table },
     TEST_END,
 };
